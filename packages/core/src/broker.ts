@@ -1,0 +1,213 @@
+/**
+ * The use cases every front end (REST, EC2, CLI through REST, portal through REST) calls.
+ * Front ends validate the shape of a request; the broker validates its meaning (ids exist,
+ * states allow the action, values fit the hardware profile) and throws SkyportError.
+ */
+import type {
+  BrokerEvent,
+  Capabilities,
+  DriverBehaviour,
+  HardwareProfile,
+  Image,
+  Instance,
+  InstanceAction,
+  InstanceState,
+  KeyPair,
+  Location,
+  Operation,
+  OperationStatus,
+  Provider,
+  ResourceKind,
+  Snapshot,
+  TaggableKind,
+  Tags,
+  Volume,
+} from '@skyport/model';
+import type { DriverConfigField, Page } from './ports/index.js';
+
+export interface DriverInfo {
+  readonly name: string;
+  readonly description: string;
+  readonly capabilities: Capabilities;
+  readonly behaviour: DriverBehaviour;
+  readonly configFields: readonly DriverConfigField[];
+}
+
+/** A provider with what its driver can do, as the API shows it. */
+export interface ProviderView extends Provider {
+  readonly capabilities: Capabilities;
+  readonly behaviour: DriverBehaviour;
+}
+
+export interface AddProviderRequest {
+  readonly name: string;
+  readonly driver: string;
+  readonly endpoint?: string;
+  readonly region?: string;
+  readonly credentials?: Readonly<Record<string, string>>;
+  readonly settings?: Readonly<Record<string, unknown>>;
+}
+
+export interface ProviderTestResult {
+  readonly ok: boolean;
+  readonly latencyMs: number;
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+export interface ListQuery {
+  readonly providerIds?: readonly string[];
+  readonly states?: readonly string[];
+  /** Exact name, or a prefix when it ends with `*`. */
+  readonly name?: string;
+  /** `key=value` or `key` (exists). */
+  readonly tags?: Readonly<Record<string, string | null>>;
+  readonly includeVanished?: boolean;
+  readonly limit?: number;
+  readonly cursor?: string;
+}
+
+export interface CreateInstanceRequest {
+  readonly providerId: string;
+  readonly name: string;
+  readonly imageId: string;
+  /** Id or name of one of the provider's hardware profiles. */
+  readonly hardwareProfileId: string;
+  readonly cpus?: number;
+  readonly memoryMiB?: number;
+  readonly diskGiB?: number;
+  readonly locationId?: string;
+  readonly keyName?: string;
+  readonly userData?: string;
+  readonly tags?: Tags;
+}
+
+export interface CreateKeyPairRequest {
+  readonly providerId: string;
+  readonly name: string;
+  /** Import this OpenSSH public key instead of generating a pair. */
+  readonly publicKey?: string;
+}
+
+export interface CreatedKeyPairView {
+  readonly keyPair: KeyPair;
+  /** Only when the provider generated the pair; shown once. */
+  readonly privateKey?: string;
+}
+
+export interface CreateVolumeRequest {
+  readonly providerId: string;
+  readonly name: string;
+  readonly sizeGiB: number;
+  readonly locationId?: string;
+  readonly snapshotId?: string;
+  readonly tags?: Tags;
+}
+
+export interface CreateSnapshotRequest {
+  readonly volumeId: string;
+  readonly name: string;
+  readonly tags?: Tags;
+}
+
+export interface TagChange {
+  readonly set?: Tags;
+  readonly remove?: readonly string[];
+}
+
+/** Options for creates: a key makes retries safe (same key + same request = same operation). */
+export interface CreateOptions {
+  readonly idempotencyKey?: string;
+}
+
+export interface OperationQuery {
+  readonly statuses?: readonly OperationStatus[];
+  readonly providerId?: string;
+  readonly targetId?: string;
+  readonly limit?: number;
+  readonly cursor?: string;
+}
+
+export interface SyncStatus {
+  readonly providerId: string;
+  readonly lastSyncAt?: string;
+  readonly lastSyncError?: string;
+  /** Milliseconds until the next poll. */
+  readonly nextPollInMs: number;
+  readonly intervalMs: number;
+}
+
+export interface Broker {
+  readonly drivers: {
+    list(): DriverInfo[];
+  };
+  readonly providers: {
+    add(request: AddProviderRequest): Promise<ProviderView>;
+    list(): Promise<ProviderView[]>;
+    /** By id or by name. */
+    get(idOrName: string): Promise<ProviderView>;
+    test(idOrName: string): Promise<ProviderTestResult>;
+    /** Removes the provider and forgets its inventory; cloud resources are left untouched. */
+    remove(idOrName: string): Promise<void>;
+    /** Polls the provider now and waits for the sync to finish. */
+    sync(idOrName: string): Promise<SyncStatus>;
+    syncStatus(idOrName: string): Promise<SyncStatus>;
+  };
+  readonly locations: { list(query?: ListQuery): Promise<Page<Location>>; get(id: string): Promise<Location> };
+  readonly hardwareProfiles: { list(query?: ListQuery): Promise<Page<HardwareProfile>>; get(id: string): Promise<HardwareProfile> };
+  readonly images: { list(query?: ListQuery): Promise<Page<Image>>; get(id: string): Promise<Image> };
+  readonly instances: {
+    list(query?: ListQuery): Promise<Page<Instance>>;
+    get(id: string): Promise<Instance>;
+    create(request: CreateInstanceRequest, options?: CreateOptions): Promise<Operation>;
+    /** Validates the action against the current state (409 otherwise) and starts it. */
+    act(id: string, action: InstanceAction, options?: { readonly force?: boolean }): Promise<Operation>;
+    /** Resolves when the instance is in one of `states`; `Timeout` after `timeoutMs`. */
+    waitFor(id: string, states: readonly InstanceState[], timeoutMs: number): Promise<Instance>;
+    consoleOutput(id: string): Promise<{ readonly output: string; readonly timestamp: string }>;
+    countByState(providerId?: string): Promise<Record<string, number>>;
+  };
+  readonly keyPairs: {
+    list(query?: ListQuery): Promise<Page<KeyPair>>;
+    get(id: string): Promise<KeyPair>;
+    create(request: CreateKeyPairRequest): Promise<CreatedKeyPairView>;
+    delete(id: string): Promise<void>;
+  };
+  readonly volumes: {
+    list(query?: ListQuery): Promise<Page<Volume>>;
+    get(id: string): Promise<Volume>;
+    create(request: CreateVolumeRequest, options?: CreateOptions): Promise<Operation>;
+    attach(id: string, instanceId: string, device?: string): Promise<Operation>;
+    detach(id: string): Promise<Operation>;
+    delete(id: string): Promise<Operation>;
+  };
+  readonly snapshots: {
+    list(query?: ListQuery): Promise<Page<Snapshot>>;
+    get(id: string): Promise<Snapshot>;
+    create(request: CreateSnapshotRequest, options?: CreateOptions): Promise<Operation>;
+    delete(id: string): Promise<Operation>;
+  };
+  readonly tags: {
+    /** Applies a change to any taggable resource; returns the resource's tags after it. */
+    update(kind: TaggableKind, id: string, change: TagChange): Promise<Tags>;
+  };
+  readonly operations: {
+    list(query?: OperationQuery): Promise<Page<Operation>>;
+    get(id: string): Promise<Operation>;
+    /** Resolves when the operation is done; `Timeout` after `timeoutMs`. */
+    waitFor(id: string, timeoutMs: number): Promise<Operation>;
+  };
+  readonly events: {
+    subscribe(listener: (event: BrokerEvent) => void): () => void;
+  };
+  /** Token authentication, used by every front end. */
+  readonly auth: {
+    /** Returns the caller for a bearer token; `Unauthenticated` if unknown or expired. */
+    authenticate(token: string): Promise<{ readonly tokenId: string; readonly role: 'admin' | 'operator' | 'viewer' }>;
+  };
+  /** Starts pollers and job workers. */
+  start(): Promise<void>;
+  /** Stops pollers and workers, waits for running jobs to checkpoint, closes drivers. */
+  stop(): Promise<void>;
+}
+
+export type ResourceKindOf<T> = T extends Instance ? 'instance' : ResourceKind;

@@ -1,0 +1,184 @@
+/**
+ * Persistence port. Implemented with Kysely over SQLite (embedded) and PostgreSQL (scale-out)
+ * by @skyport/store; both pass the same contract tests. All times are ISO-8601 strings.
+ */
+import type { OperationStatus, ProviderStatus, ResourceKind, SkyportErrorJson, Tags } from '@skyport/model';
+
+export interface ProviderRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly driver: string;
+  readonly endpoint: string | null;
+  readonly region: string | null;
+  readonly settings: Readonly<Record<string, unknown>>;
+  /** Credentials as sealed by the Vault; never returned by any API. */
+  readonly sealedCredentials: string | null;
+  readonly status: ProviderStatus;
+  readonly statusReason: string | null;
+  readonly createdAt: string;
+  readonly lastSyncAt: string | null;
+  readonly lastSyncError: string | null;
+}
+
+/** One cached provider resource. `data` is the broker-side entity as the API shows it. */
+export interface ResourceRecord {
+  readonly id: string;
+  readonly providerId: string;
+  readonly kind: ResourceKind;
+  readonly nativeId: string;
+  readonly name: string;
+  /** Normalized state, for filtering; null for kinds without state. */
+  readonly state: string | null;
+  readonly tags: Tags;
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** Set when a sync no longer found the resource at the provider. */
+  readonly vanishedAt: string | null;
+}
+
+export interface ResourceQuery {
+  readonly kind: ResourceKind;
+  readonly providerIds?: readonly string[];
+  readonly states?: readonly string[];
+  /** Exact name, or a prefix when it ends with `*`. */
+  readonly name?: string;
+  /** Every entry must match: a string value means key=value, `null` means the key exists. */
+  readonly tags?: Readonly<Record<string, string | null>>;
+  readonly includeVanished?: boolean;
+  /** 1..1000 */
+  readonly limit: number;
+  /** Opaque cursor from a previous page (`nextCursor`). */
+  readonly cursor?: string;
+}
+
+export interface Page<T> {
+  readonly items: T[];
+  /** Present when more items follow. */
+  readonly nextCursor?: string;
+}
+
+export interface SyncResult {
+  readonly created: string[];
+  readonly updated: string[];
+  readonly vanished: string[];
+}
+
+export interface ResourceStore {
+  get(id: string): Promise<ResourceRecord | undefined>;
+  getByNativeId(providerId: string, kind: ResourceKind, nativeId: string): Promise<ResourceRecord | undefined>;
+  /** Broker ids already assigned to these native ids (missing ones are absent from the map). */
+  idsForNativeIds(providerId: string, kind: ResourceKind, nativeIds: readonly string[]): Promise<Map<string, string>>;
+  list(query: ResourceQuery): Promise<Page<ResourceRecord>>;
+  /** Counts per state of one kind, optionally per provider (dashboards). */
+  countByState(kind: ResourceKind, providerId?: string): Promise<Record<string, number>>;
+  /** Inserts or replaces one record (after a user action), clearing `vanishedAt`. */
+  put(record: ResourceRecord): Promise<void>;
+  /**
+   * Replaces everything known of one kind in one provider by a fresh listing: inserts new
+   * records, updates changed ones (by `data`, `tags`, `state` or `name`), marks records not in
+   * the listing as vanished at `syncedAt`. Unchanged records keep their `updatedAt`.
+   */
+  sync(providerId: string, kind: ResourceKind, records: readonly ResourceRecord[], syncedAt: string): Promise<SyncResult>;
+  delete(id: string): Promise<void>;
+  /** Removes every resource of a provider (when the provider is removed). */
+  deleteByProvider(providerId: string): Promise<void>;
+}
+
+export interface ProviderStore {
+  insert(record: ProviderRecord): Promise<void>;
+  get(id: string): Promise<ProviderRecord | undefined>;
+  getByName(name: string): Promise<ProviderRecord | undefined>;
+  list(): Promise<ProviderRecord[]>;
+  update(id: string, patch: Partial<Omit<ProviderRecord, 'id' | 'createdAt'>>): Promise<void>;
+  delete(id: string): Promise<void>;
+}
+
+export interface OperationRecord {
+  readonly id: string;
+  readonly type: string;
+  readonly status: OperationStatus;
+  readonly providerId: string | null;
+  readonly targetKind: ResourceKind | null;
+  readonly targetId: string | null;
+  /** What the job needs to run (the validated request). */
+  readonly input: Readonly<Record<string, unknown>>;
+  readonly progress: number;
+  readonly message: string | null;
+  readonly result: Readonly<Record<string, unknown>> | null;
+  readonly error: SkyportErrorJson | null;
+  readonly attempts: number;
+  /** Who runs it now (a worker id), while `running`. */
+  readonly lockedBy: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly finishedAt: string | null;
+}
+
+export interface OperationQuery {
+  readonly statuses?: readonly OperationStatus[];
+  readonly providerId?: string;
+  readonly targetId?: string;
+  readonly limit: number;
+  readonly cursor?: string;
+}
+
+export interface OperationStore {
+  insert(record: OperationRecord): Promise<void>;
+  get(id: string): Promise<OperationRecord | undefined>;
+  /** Newest first. */
+  list(query: OperationQuery): Promise<Page<OperationRecord>>;
+  update(id: string, patch: Partial<Omit<OperationRecord, 'id' | 'createdAt'>>): Promise<OperationRecord>;
+  /** Atomically moves the oldest `queued` operation to `running` for `workerId`; undefined if none. */
+  claimNext(workerId: string, now: string): Promise<OperationRecord | undefined>;
+  /** Puts `running` operations of the given workers (or all, when omitted) back to `queued`. */
+  requeueRunning(workerIds?: readonly string[]): Promise<number>;
+}
+
+export interface IdempotencyRecord {
+  readonly scope: string;
+  readonly key: string;
+  /** Hash of the request body, to refuse a reused key with another request. */
+  readonly requestHash: string;
+  readonly operationId: string;
+  readonly createdAt: string;
+}
+
+export interface IdempotencyStore {
+  get(scope: string, key: string): Promise<IdempotencyRecord | undefined>;
+  /** Inserts unless present; returns the record that is stored (the existing one on a race). */
+  putIfAbsent(record: IdempotencyRecord): Promise<IdempotencyRecord>;
+  /** Forgets keys older than `before`. */
+  expire(before: string): Promise<number>;
+}
+
+export interface ApiTokenRecord {
+  readonly id: string;
+  readonly name: string;
+  /** SHA-256 of the token, hex; the token itself is shown once and never stored. */
+  readonly tokenHash: string;
+  readonly role: 'admin' | 'operator' | 'viewer';
+  readonly createdAt: string;
+  readonly expiresAt: string | null;
+  readonly lastUsedAt: string | null;
+}
+
+export interface ApiTokenStore {
+  insert(record: ApiTokenRecord): Promise<void>;
+  findByHash(tokenHash: string): Promise<ApiTokenRecord | undefined>;
+  list(): Promise<ApiTokenRecord[]>;
+  touch(id: string, at: string): Promise<void>;
+  delete(id: string): Promise<void>;
+}
+
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  readonly providers: ProviderStore;
+  readonly resources: ResourceStore;
+  readonly operations: OperationStore;
+  readonly idempotency: IdempotencyStore;
+  readonly tokens: ApiTokenStore;
+  /** Brings the schema to the newest version; safe to call on every start. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}

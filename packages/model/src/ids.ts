@@ -1,0 +1,25 @@
+import type { ResourceKind } from './entities.js';
+
+/**
+ * Broker ids look like EC2's (`i-0123456789abcdef0`) so the EC2 front end can hand them out
+ * unchanged; the prefix tells the kind at a glance.
+ */
+export const ID_PREFIX: Readonly<Record<ResourceKind | 'provider' | 'operation', string>> = {
+  provider: 'prv',
+  operation: 'op',
+  location: 'loc',
+  hardwareProfile: 'hwp',
+  image: 'ami',
+  instance: 'i',
+  keyPair: 'key',
+  volume: 'vol',
+  snapshot: 'snap',
+};
+
+/** 17 lowercase hex digits from a cryptographic source, after the kind's prefix. */
+export function newId(kind: keyof typeof ID_PREFIX): string {
+  const bytes = new Uint8Array(9);
+  globalThis.crypto.getRandomValues(bytes);
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('').slice(0, 17);
+  return `${ID_PREFIX[kind]}-${hex}`;
+}
