@@ -119,7 +119,7 @@ export interface CreateOptions {
   readonly idempotencyKey?: string;
 }
 
-export interface OperationQuery {
+export interface ListOperationsQuery {
   readonly statuses?: readonly OperationStatus[];
   readonly providerId?: string;
   readonly targetId?: string;
@@ -191,7 +191,7 @@ export interface Broker {
     update(kind: TaggableKind, id: string, change: TagChange): Promise<Tags>;
   };
   readonly operations: {
-    list(query?: OperationQuery): Promise<Page<Operation>>;
+    list(query?: ListOperationsQuery): Promise<Page<Operation>>;
     get(id: string): Promise<Operation>;
     /** Resolves when the operation is done; `Timeout` after `timeoutMs`. */
     waitFor(id: string, timeoutMs: number): Promise<Operation>;

@@ -4,8 +4,9 @@ import type { ResourceKind } from './entities.js';
  * Broker ids look like EC2's (`i-0123456789abcdef0`) so the EC2 front end can hand them out
  * unchanged; the prefix tells the kind at a glance.
  */
-export const ID_PREFIX: Readonly<Record<ResourceKind | 'provider' | 'operation', string>> = {
+export const ID_PREFIX: Readonly<Record<ResourceKind | 'provider' | 'operation' | 'token', string>> = {
   provider: 'prv',
+  token: 'tok',
   operation: 'op',
   location: 'loc',
   hardwareProfile: 'hwp',

@@ -1,0 +1,62 @@
+import type { DriverFactory, Clock, EventBus, JobQueue, Store, Vault } from './ports/index.js';
+import type { KeyedMutex } from './util/keyed-mutex.js';
+import type { ProviderConnections } from './provider-connections.js';
+import type { InventoryWriter } from './inventory/inventory-writer.js';
+import type { OperationLog } from './operations/operation-log.js';
+
+/** Minimal structured logger (pino's shape), so the core does not depend on a logging library. */
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+export const silentLogger: Logger = { info() {}, warn() {}, error() {}, debug() {} };
+
+export interface BrokerTuning {
+  /** Poll interval while something is changing (transitional states, recent actions). */
+  readonly pollFastMs: number;
+  /** Poll interval of a quiet provider. */
+  readonly pollIdleMs: number;
+  /** Longest wait after repeated provider failures. */
+  readonly pollMaxBackoffMs: number;
+  /** How often a running operation re-reads the resource it waits on. */
+  readonly operationPollMs: number;
+  /** How long an operation may wait for a state before it fails with Timeout. */
+  readonly operationTimeoutMs: number;
+  /** Attempts for a retryable provider error inside one step. */
+  readonly retryAttempts: number;
+  readonly retryBaseDelayMs: number;
+  /** Jobs run at once in this process. */
+  readonly concurrency: number;
+}
+
+export const DEFAULT_TUNING: BrokerTuning = {
+  pollFastMs: 2_000,
+  pollIdleMs: 30_000,
+  pollMaxBackoffMs: 300_000,
+  operationPollMs: 500,
+  operationTimeoutMs: 15 * 60_000,
+  retryAttempts: 5,
+  retryBaseDelayMs: 250,
+  concurrency: 16,
+};
+
+/** What the services share. Built once by createBroker. */
+export interface BrokerContext {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly events: EventBus;
+  readonly vault: Vault;
+  readonly queue: JobQueue;
+  readonly logger: Logger;
+  readonly tuning: BrokerTuning;
+  readonly drivers: ReadonlyMap<string, DriverFactory>;
+  readonly connections: ProviderConnections;
+  readonly inventory: InventoryWriter;
+  readonly operations: OperationLog;
+  readonly locks: KeyedMutex;
+  /** Where each provider's driver may keep files. */
+  readonly dataDir: string;
+}

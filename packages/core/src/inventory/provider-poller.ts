@@ -1,0 +1,139 @@
+import { isTransitional, toSkyportError, type InstanceState, type ResourceKind } from '@skyport/model';
+import type { BrokerContext } from '../context.js';
+import type { CloudDriver } from '../ports/index.js';
+import { providerView } from '../provider-connections.js';
+import { withRetry } from '../util/retry.js';
+import type { AnyNative } from './resource-mapper.js';
+
+/** Listing order matters: referenced kinds first, so references resolve to broker ids. */
+const SYNC_ORDER: readonly { kind: ResourceKind; list: (d: CloudDriver) => Promise<AnyNative[]> }[] = [
+  { kind: 'location', list: (d) => d.listLocations() },
+  { kind: 'hardwareProfile', list: (d) => d.listHardwareProfiles() },
+  { kind: 'image', list: (d) => d.listImages() },
+  { kind: 'keyPair', list: (d) => d.listKeyPairs() },
+  { kind: 'instance', list: (d) => d.listInstances() },
+  { kind: 'snapshot', list: (d) => d.listSnapshots() },
+  { kind: 'volume', list: (d) => d.listVolumes() },
+];
+
+const TRANSITIONAL_OTHER = new Set(['creating', 'attaching', 'detaching', 'deleting', 'pending']);
+
+export interface PollerStatus {
+  readonly intervalMs: number;
+  readonly nextPollAt: number;
+}
+
+/**
+ * Keeps one provider's inventory fresh. The interval adapts: fast while anything is in a
+ * transitional state or just changed, slowly growing to the idle interval when nothing moves,
+ * backing off exponentially while the provider fails. Requests for a sync while one runs are
+ * coalesced into the next one.
+ */
+export class ProviderPoller {
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #queued: Promise<void> | undefined;
+  #intervalMs: number;
+  #nextPollAt = 0;
+  #failures = 0;
+  #stopped = false;
+
+  constructor(
+    private readonly ctx: BrokerContext,
+    readonly providerId: string,
+  ) {
+    this.#intervalMs = ctx.tuning.pollFastMs;
+  }
+
+  start(): void {
+    this.#schedule(0);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+  }
+
+  /** Runs a sync that starts after this call (joining one already queued); resolves when done. */
+  syncNow(): Promise<void> {
+    if (!this.#running) return this.#run();
+    this.#queued ??= this.#running.then(() => {
+      this.#queued = undefined;
+      return this.#run();
+    });
+    return this.#queued;
+  }
+
+  /** Asks for a quicker next poll, e.g. after a user action. */
+  hurry(): void {
+    this.#intervalMs = this.ctx.tuning.pollFastMs;
+    if (this.#nextPollAt - Date.now() > this.#intervalMs) this.#schedule(this.#intervalMs);
+  }
+
+  status(): PollerStatus {
+    return { intervalMs: this.#intervalMs, nextPollAt: this.#nextPollAt };
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#stopped) return;
+    clearTimeout(this.#timer);
+    this.#nextPollAt = Date.now() + delayMs;
+    this.#timer = setTimeout(() => void this.syncNow(), delayMs);
+    this.#timer.unref();
+  }
+
+  #run(): Promise<void> {
+    const run = this.#syncOnce().finally(() => {
+      this.#running = undefined;
+      this.#schedule(this.#intervalMs);
+    });
+    this.#running = run;
+    return run;
+  }
+
+  async #syncOnce(): Promise<void> {
+    const { ctx } = this;
+    const { tuning } = ctx;
+    let record;
+    try {
+      record = await ctx.store.providers.get(this.providerId);
+      if (!record) return this.stop();
+      const { driver } = await ctx.connections.get(this.providerId);
+      let changes = 0;
+      let moving = false;
+      for (const { kind, list } of SYNC_ORDER) {
+        const natives = await withRetry(() => list(driver), {
+          attempts: 3,
+          baseDelayMs: tuning.retryBaseDelayMs,
+          maxDelayMs: 5_000,
+          clock: ctx.clock,
+        });
+        const result = await ctx.inventory.sync(this.providerId, kind, natives);
+        changes += result.created.length + result.updated.length + result.vanished.length;
+        moving ||= natives.some((n) => {
+          const state = (n as { state?: string }).state;
+          return state !== undefined && (kind === 'instance' ? isTransitional(state as InstanceState) : TRANSITIONAL_OTHER.has(state));
+        });
+      }
+      this.#failures = 0;
+      // Fast while things move; after a quiet poll, stretch the interval towards idle.
+      this.#intervalMs = moving || changes > 0 ? tuning.pollFastMs : Math.min(tuning.pollIdleMs, Math.round(this.#intervalMs * 2));
+      const patch = { status: 'available' as const, statusReason: null, lastSyncAt: ctx.clock.now().toISOString(), lastSyncError: null };
+      await ctx.store.providers.update(this.providerId, patch);
+      ctx.events.publish({ type: 'provider.updated', provider: providerView({ ...record, ...patch }, ctx.drivers.get(record.driver)) });
+    } catch (raw) {
+      const error = toSkyportError(raw);
+      this.#failures++;
+      this.#intervalMs = Math.min(tuning.pollMaxBackoffMs, tuning.pollFastMs * 2 ** this.#failures);
+      ctx.logger.warn({ providerId: this.providerId, code: error.code, err: error.message }, 'inventory sync failed');
+      if (!record) return;
+      const unreachable = error.code === 'ProviderUnavailable' || error.code === 'Timeout' || error.code === 'Unauthenticated';
+      const patch = {
+        lastSyncError: `${error.code}: ${error.message}`,
+        ...(unreachable ? { status: 'unavailable' as const, statusReason: error.message } : {}),
+      };
+      await ctx.store.providers.update(this.providerId, patch).catch(() => undefined);
+      ctx.events.publish({ type: 'provider.updated', provider: providerView({ ...record, ...patch }, ctx.drivers.get(record.driver)) });
+    }
+  }
+}

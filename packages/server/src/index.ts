@@ -1,0 +1,4 @@
+export { loadConfig, type ServerConfig } from './config.js';
+export { startServer, DRIVERS, type RunningServer, type StartOptions } from './start-server.js';
+export { AesGcmVault } from './file-vault.js';
+export { VERSION } from './version.js';

@@ -1,0 +1,58 @@
+import { mkdirSync } from 'node:fs';
+import { pino, type Logger as PinoLogger } from 'pino';
+import { createBroker, type Broker, type BrokerTuning } from '@skyport/core';
+import { createApi } from '@skyport/api';
+import { createStore } from '@skyport/store';
+import { simDriver } from '@skyport/driver-sim';
+import type { DriverFactory } from '@skyport/core';
+import type { ServerConfig } from './config.js';
+import { AesGcmVault } from './file-vault.js';
+import { ensureAdminToken, seedSimulatedClouds, type AdminToken } from './bootstrap.js';
+import { VERSION } from './version.js';
+
+/** Every driver this broker build ships. The only place concrete drivers are named. */
+export const DRIVERS: readonly DriverFactory[] = [simDriver];
+
+export interface RunningServer {
+  readonly url: string;
+  readonly broker: Broker;
+  readonly adminToken: AdminToken;
+  readonly logger: PinoLogger;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly tuning?: Partial<BrokerTuning>;
+}
+
+/** Composition root: config -> store, vault, drivers, broker, REST API; then listens. */
+export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const logger = pino({ level: config.logLevel, redact: ['req.headers.authorization', '*.credentials', '*.secretAccessKey'] });
+  const store = await createStore({ url: config.databaseUrl });
+  try {
+    await store.migrate();
+    const vault = AesGcmVault.fromConfig(config.masterKey, config.dataDir);
+    const broker = createBroker({ store, vault, drivers: DRIVERS, dataDir: config.dataDir, logger, ...(options.tuning === undefined ? {} : { tuning: options.tuning }) });
+    const adminToken = await ensureAdminToken(store, config.dataDir, new Date());
+    if (adminToken.createdNow && config.seedSimulatedClouds) await seedSimulatedClouds(broker);
+    await broker.start();
+    const app = await createApi({ broker, version: VERSION, logger: logger.child({ component: 'api' }) });
+    const address = await app.listen({ host: config.host, port: config.port });
+    const url = address.replace('[::1]', 'localhost');
+    return {
+      url,
+      broker,
+      adminToken,
+      logger,
+      async close() {
+        await app.close();
+        await broker.stop();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
