@@ -103,6 +103,7 @@ export interface KeyPair {
   readonly name: string;
   readonly fingerprint: string;
   readonly publicKey?: string;
+  readonly tags: Tags;
   readonly createdAt: string;
 }
 

@@ -47,7 +47,7 @@ const table: Record<InstanceState, Omit<InstanceStateInfo, 'state'>> = {
   stopping: {
     transitional: true,
     description: 'Shutting down; will be stopped.',
-    next: ['stopped', 'error', 'terminated'],
+    next: ['stopped', 'shutting-down', 'error', 'terminated'],
     actions: ['destroy'],
   },
   stopped: {
@@ -59,7 +59,7 @@ const table: Record<InstanceState, Omit<InstanceStateInfo, 'state'>> = {
   rebooting: {
     transitional: true,
     description: 'Restarting; will be running.',
-    next: ['running', 'error', 'stopped'],
+    next: ['running', 'shutting-down', 'error', 'stopped', 'terminated'],
     actions: ['destroy'],
   },
   'shutting-down': {

@@ -1,0 +1,153 @@
+/**
+ * The CloudDriver over the simulated cloud: each method is one gateway call (latency, auth,
+ * faults, request id) around one synchronous operation on the cloud. The database opens on
+ * the first call, so a bad data folder surfaces as a reasoned error from testConnection
+ * rather than from the factory.
+ */
+import type {
+  CloudDriver,
+  CreatedKeyPair,
+  DriverConfig,
+  DriverCreateInstanceRequest,
+  DriverCreateSnapshotRequest,
+  DriverCreateVolumeRequest,
+  NativeHardwareProfile,
+  NativeImage,
+  NativeInstance,
+  NativeKeyPair,
+  NativeLocation,
+  NativeSnapshot,
+  NativeVolume,
+} from '@skyport/core';
+import type { Tags, TaggableKind } from '@skyport/model';
+import { SimCloud } from './sim-cloud.js';
+import { SimGateway } from './sim-gateway.js';
+import type { SimSettings } from './sim-settings.js';
+
+export const DEFAULT_REGION = 'sim-1';
+
+export class SimCloudDriver implements CloudDriver {
+  readonly #gateway: SimGateway;
+  #cloud: SimCloud | undefined;
+
+  constructor(private readonly config: DriverConfig, private readonly settings: SimSettings) {
+    this.#gateway = new SimGateway(settings, config.credentials['apiKey']);
+  }
+
+  /** Runs `operation` at the request's time against the (lazily opened) cloud. */
+  #call<T>(name: string, operation: (cloud: SimCloud, now: number) => T): Promise<T> {
+    return this.#gateway.call(name, () => {
+      const now = Date.now();
+      this.#cloud ??= SimCloud.open(this.config.dataDir, this.config.region ?? DEFAULT_REGION, this.settings, now);
+      this.#cloud.housekeeping(now);
+      return operation(this.#cloud, now);
+    });
+  }
+
+  testConnection(): Promise<void> {
+    return this.#call('testConnection', () => undefined);
+  }
+
+  listLocations(): Promise<NativeLocation[]> {
+    return this.#call('listLocations', (c) => c.catalogue.locations());
+  }
+
+  listHardwareProfiles(): Promise<NativeHardwareProfile[]> {
+    return this.#call('listHardwareProfiles', (c) => c.catalogue.flavors());
+  }
+
+  listImages(): Promise<NativeImage[]> {
+    return this.#call('listImages', (c) => c.catalogue.images());
+  }
+
+  listInstances(): Promise<NativeInstance[]> {
+    return this.#call('listInstances', (c, now) => c.instances.list(now));
+  }
+
+  getInstance(nativeId: string): Promise<NativeInstance | undefined> {
+    return this.#call('getInstance', (c, now) => c.instances.get(nativeId, now));
+  }
+
+  createInstance(request: DriverCreateInstanceRequest): Promise<NativeInstance> {
+    return this.#call('createInstance', (c, now) => c.createInstance(request, now));
+  }
+
+  startInstance(nativeId: string): Promise<void> {
+    return this.#call('startInstance', (c, now) => c.instanceAction(nativeId, 'start', now));
+  }
+
+  stopInstance(nativeId: string, options?: { readonly force?: boolean }): Promise<void> {
+    return this.#call('stopInstance', (c, now) => c.instanceAction(nativeId, 'stop', now, { force: options?.force === true }));
+  }
+
+  rebootInstance(nativeId: string): Promise<void> {
+    return this.#call('rebootInstance', (c, now) => c.instanceAction(nativeId, 'reboot', now));
+  }
+
+  destroyInstance(nativeId: string): Promise<void> {
+    return this.#call('destroyInstance', (c, now) => c.instanceAction(nativeId, 'destroy', now));
+  }
+
+  getConsoleOutput(nativeId: string): Promise<string> {
+    return this.#call('getConsoleOutput', (c, now) => c.consoleOutput(nativeId, now));
+  }
+
+  listKeyPairs(): Promise<NativeKeyPair[]> {
+    return this.#call('listKeyPairs', (c) => c.keyPairs.list());
+  }
+
+  createKeyPair(name: string): Promise<CreatedKeyPair> {
+    return this.#call('createKeyPair', (c, now) => c.createKeyPair(name, now));
+  }
+
+  importKeyPair(name: string, publicKey: string): Promise<NativeKeyPair> {
+    return this.#call('importKeyPair', (c, now) => c.keyPairs.import(name, publicKey, now));
+  }
+
+  deleteKeyPair(nativeId: string): Promise<void> {
+    return this.#call('deleteKeyPair', (c) => c.keyPairs.delete(nativeId));
+  }
+
+  listVolumes(): Promise<NativeVolume[]> {
+    return this.#call('listVolumes', (c, now) => c.volumes.list(now));
+  }
+
+  createVolume(request: DriverCreateVolumeRequest): Promise<NativeVolume> {
+    return this.#call('createVolume', (c, now) => c.createVolume(request, now));
+  }
+
+  attachVolume(volumeId: string, instanceId: string, device?: string): Promise<void> {
+    return this.#call('attachVolume', (c, now) => c.attachVolume(volumeId, instanceId, device, now));
+  }
+
+  detachVolume(volumeId: string): Promise<void> {
+    return this.#call('detachVolume', (c, now) => c.detachVolume(volumeId, now));
+  }
+
+  deleteVolume(volumeId: string): Promise<void> {
+    return this.#call('deleteVolume', (c, now) => c.deleteVolume(volumeId, now));
+  }
+
+  listSnapshots(): Promise<NativeSnapshot[]> {
+    return this.#call('listSnapshots', (c, now) => c.snapshots.list(now));
+  }
+
+  createSnapshot(request: DriverCreateSnapshotRequest): Promise<NativeSnapshot> {
+    return this.#call('createSnapshot', (c, now) => c.createSnapshot(request, now));
+  }
+
+  deleteSnapshot(nativeId: string): Promise<void> {
+    return this.#call('deleteSnapshot', (c) => c.snapshots.delete(nativeId));
+  }
+
+  updateTags(kind: TaggableKind, nativeId: string, change: { readonly set?: Tags; readonly remove?: readonly string[] }): Promise<void> {
+    return this.#call('updateTags', (c, now) => c.updateTags(kind, nativeId, change, now));
+  }
+
+  /** Not an API call: no latency or faults. Idempotent. */
+  async close(): Promise<void> {
+    this.#gateway.close();
+    this.#cloud?.close();
+    this.#cloud = undefined;
+  }
+}

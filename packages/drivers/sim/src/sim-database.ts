@@ -1,0 +1,73 @@
+/**
+ * The sim's own storage: one SQLite file per provider in its data folder, so a broker restart
+ * finds the same cloud. WAL lets a reader (a broker sync) proceed while a write commits.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { SkyportError } from '@skyport/model';
+
+export type SimDb = Database.Database;
+
+const SCHEMA_VERSION = 1;
+
+/** `seq` keeps insertion order for listing; `id` is the provider-visible id. */
+const SCHEMA = `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE locations (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, name TEXT NOT NULL, kind TEXT NOT NULL, parent TEXT, available INTEGER NOT NULL);
+CREATE TABLE flavors (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, name TEXT NOT NULL, architecture TEXT NOT NULL, cpus TEXT NOT NULL, memory_mib TEXT NOT NULL, disk_gib TEXT NOT NULL);
+CREATE TABLE images (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, name TEXT NOT NULL, description TEXT, architecture TEXT NOT NULL, os TEXT NOT NULL,
+  size_gib INTEGER NOT NULL, state TEXT NOT NULL, public INTEGER NOT NULL, tags TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE instances (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, name TEXT NOT NULL, image_id TEXT NOT NULL, flavor_id TEXT NOT NULL,
+  cpus INTEGER NOT NULL, memory_mib INTEGER NOT NULL, disk_gib INTEGER NOT NULL, zone TEXT NOT NULL, key_name TEXT, user_data TEXT,
+  tags TEXT NOT NULL, timeline TEXT NOT NULL, gone_at INTEGER, created_at TEXT NOT NULL);
+CREATE INDEX instances_gone ON instances (gone_at) WHERE gone_at IS NOT NULL;
+CREATE TABLE key_pairs (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, name TEXT NOT NULL UNIQUE, fingerprint TEXT NOT NULL,
+  public_key TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE volumes (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, name TEXT NOT NULL, size_gib INTEGER NOT NULL, zone TEXT NOT NULL,
+  snapshot_id TEXT, tags TEXT NOT NULL, timeline TEXT NOT NULL, instance_id TEXT, device TEXT, gone_at INTEGER, created_at TEXT NOT NULL);
+CREATE INDEX volumes_instance ON volumes (instance_id) WHERE instance_id IS NOT NULL;
+CREATE INDEX volumes_gone ON volumes (gone_at) WHERE gone_at IS NOT NULL;
+CREATE TABLE snapshots (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, name TEXT NOT NULL, volume_id TEXT NOT NULL, size_gib INTEGER NOT NULL,
+  tags TEXT NOT NULL, started_at INTEGER NOT NULL, completes_at INTEGER NOT NULL, created_at TEXT NOT NULL);
+`;
+
+export function openSimDatabase(dataDir: string): SimDb {
+  const file = join(dataDir, 'sim.db');
+  let db: SimDb;
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    db = new Database(file);
+  } catch (error) {
+    throw new SkyportError('ProviderUnavailable', `the sim cannot open its database ${file}: ${(error as Error).message}`, {
+      providerCode: 'StorageUnavailable',
+      cause: error,
+    });
+  }
+  db.pragma('journal_mode = WAL');
+  // NORMAL is durable across process crashes in WAL mode; only an OS crash may lose the last commit.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version === 0) {
+    db.transaction(() => {
+      db.exec(SCHEMA);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    })();
+  } else if (version !== SCHEMA_VERSION) {
+    db.close();
+    throw new SkyportError('ProviderUnavailable', `${file} has schema version ${version}; this sim understands version ${SCHEMA_VERSION}`, {
+      providerCode: 'StorageVersionMismatch',
+    });
+  }
+  return db;
+}
+
+export function readMeta(db: SimDb, key: string): string | undefined {
+  const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+  return row?.value;
+}
+
+export function writeMeta(db: SimDb, key: string, value: string): void {
+  db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+}
