@@ -71,9 +71,10 @@ export function createBroker(deps: BrokerDependencies): Broker {
       }
       return poller;
     },
-    remove(providerId) {
-      pollerMap.get(providerId)?.stop();
+    async remove(providerId) {
+      const poller = pollerMap.get(providerId);
       pollerMap.delete(providerId);
+      await poller?.stop();
     },
     get: (providerId) => pollerMap.get(providerId),
   };
@@ -156,7 +157,7 @@ export function createBroker(deps: BrokerDependencies): Broker {
       await queue.start((operationId, signal) => runOperation(ctx, operationId, signal, hurry));
     },
     async stop() {
-      for (const poller of pollerMap.values()) poller.stop();
+      await Promise.all([...pollerMap.values()].map((p) => p.stop()));
       await queue.stop();
       await ctx.connections.closeAll();
     },

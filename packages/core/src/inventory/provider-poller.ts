@@ -49,13 +49,16 @@ export class ProviderPoller {
     this.#schedule(0);
   }
 
-  stop(): void {
+  /** Stops polling and waits for a sync in flight, so nobody calls a driver after it is closed. */
+  async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    await this.#running?.catch(() => undefined);
   }
 
   /** Runs a sync that starts after this call (joining one already queued); resolves when done. */
   syncNow(): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
     if (!this.#running) return this.#run();
     this.#queued ??= this.#running.then(() => {
       this.#queued = undefined;
@@ -97,7 +100,10 @@ export class ProviderPoller {
     let record;
     try {
       record = await ctx.store.providers.get(this.providerId);
-      if (!record) return this.stop();
+      if (!record) {
+        this.#stopped = true;
+        return;
+      }
       const { driver } = await ctx.connections.get(this.providerId);
       let changes = 0;
       let moving = false;

@@ -11,7 +11,7 @@ const PROVIDER_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 export interface PollerRegistry {
   ensure(providerId: string): ProviderPoller;
-  remove(providerId: string): void;
+  remove(providerId: string): Promise<void>;
   get(providerId: string): ProviderPoller | undefined;
 }
 
@@ -118,7 +118,7 @@ export function providerService(ctx: BrokerContext, pollers: PollerRegistry): Br
 
     async remove(idOrName) {
       const record = await ctx.connections.record(idOrName);
-      pollers.remove(record.id);
+      await pollers.remove(record.id);
       await ctx.connections.drop(record.id);
       await ctx.store.resources.deleteByProvider(record.id);
       await ctx.store.providers.delete(record.id);

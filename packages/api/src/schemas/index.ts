@@ -1,0 +1,45 @@
+/** Every schema with an `$id`, in the order `addSchema` needs (referenced before referencing). */
+import {
+  CapabilitiesSchema,
+  CapabilityDescriptionSchema,
+  DriverBehaviourSchema,
+  DriverConfigFieldSchema,
+  DriverInfoSchema,
+  HardwareProfileSchema,
+  ImageSchema,
+  InstanceAddressSchema,
+  InstanceSchema,
+  InstanceStateInfoSchema,
+  KeyPairSchema,
+  LocationSchema,
+  ProfileDimensionSchema,
+  ProviderSchema,
+  ProviderViewSchema,
+  SnapshotSchema,
+  VolumeSchema,
+} from './entities.js';
+import { ErrorBodySchema } from './error.js';
+import { OperationSchema, SkyportErrorJsonSchema } from './operation.js';
+
+export const SHARED_SCHEMAS = [
+  ErrorBodySchema,
+  SkyportErrorJsonSchema,
+  OperationSchema,
+  CapabilitiesSchema,
+  DriverBehaviourSchema,
+  DriverConfigFieldSchema,
+  DriverInfoSchema,
+  ProviderSchema,
+  ProviderViewSchema,
+  LocationSchema,
+  ProfileDimensionSchema,
+  HardwareProfileSchema,
+  ImageSchema,
+  InstanceAddressSchema,
+  InstanceSchema,
+  KeyPairSchema,
+  VolumeSchema,
+  SnapshotSchema,
+  InstanceStateInfoSchema,
+  CapabilityDescriptionSchema,
+] as const;

@@ -1,0 +1,92 @@
+/**
+ * Compile-time proof that the JSON schemas describe exactly the model's types: each pair
+ * must be assignable both ways and have the same top-level keys. A field added to the model
+ * and forgotten here (which the serializer would silently drop) fails `tsc`.
+ */
+import type { Static, TSchema } from '@sinclair/typebox';
+import type {
+  AddProviderRequest,
+  CreateInstanceRequest,
+  CreateKeyPairRequest,
+  CreateSnapshotRequest,
+  CreateVolumeRequest,
+  CreatedKeyPairView,
+  DriverInfo,
+  ProviderTestResult,
+  ProviderView,
+  SyncStatus,
+  TagChange,
+} from '@skyport/core';
+import type {
+  BrokerEvent,
+  Capabilities,
+  CapabilityDescription,
+  DiskFormat,
+  DriverBehaviour,
+  HardwareProfile,
+  Image,
+  ImageState,
+  Instance,
+  InstanceStateInfo,
+  KeyPair,
+  Location,
+  Operation,
+  OperationStatus,
+  Provider,
+  ProviderStatus,
+  SkyportErrorJson,
+  Snapshot,
+  SnapshotState,
+  TaggableKind,
+  Volume,
+  VolumeState,
+  CapabilityGroup,
+} from '@skyport/model';
+import type * as E from './entities.js';
+import type { OperationSchema, SkyportErrorJsonSchema, OPERATION_STATUSES } from './operation.js';
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? ([keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false) : false) : false;
+type Describes<S extends TSchema, M> = Same<Static<S>, M>;
+type SameUnion<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+
+/** Each entry must be `true`; a `false` names the pair that drifted. */
+export interface SchemaChecks {
+  capabilities: Describes<typeof E.CapabilitiesSchema, Capabilities>;
+  behaviour: Describes<typeof E.DriverBehaviourSchema, DriverBehaviour>;
+  driverInfo: Describes<typeof E.DriverInfoSchema, DriverInfo>;
+  provider: Describes<typeof E.ProviderSchema, Provider>;
+  providerView: Describes<typeof E.ProviderViewSchema, ProviderView>;
+  location: Describes<typeof E.LocationSchema, Location>;
+  hardwareProfile: Describes<typeof E.HardwareProfileSchema, HardwareProfile>;
+  image: Describes<typeof E.ImageSchema, Image>;
+  instance: Describes<typeof E.InstanceSchema, Instance>;
+  keyPair: Describes<typeof E.KeyPairSchema, KeyPair>;
+  volume: Describes<typeof E.VolumeSchema, Volume>;
+  snapshot: Describes<typeof E.SnapshotSchema, Snapshot>;
+  instanceStateInfo: Describes<typeof E.InstanceStateInfoSchema, InstanceStateInfo>;
+  capabilityDescription: Describes<typeof E.CapabilityDescriptionSchema, CapabilityDescription>;
+  operation: Describes<typeof OperationSchema, Operation>;
+  operationError: Describes<typeof SkyportErrorJsonSchema, SkyportErrorJson>;
+  imageStates: SameUnion<(typeof E.IMAGE_STATES)[number], ImageState>;
+  volumeStates: SameUnion<(typeof E.VOLUME_STATES)[number], VolumeState>;
+  snapshotStates: SameUnion<(typeof E.SNAPSHOT_STATES)[number], SnapshotState>;
+  taggableKinds: SameUnion<(typeof E.TAGGABLE_KINDS)[number], TaggableKind>;
+  diskFormats: SameUnion<(typeof E.DISK_FORMATS)[number], DiskFormat>;
+  providerStatuses: SameUnion<(typeof E.PROVIDER_STATUSES)[number], ProviderStatus>;
+  capabilityGroups: SameUnion<(typeof E.CAPABILITY_GROUPS)[number], CapabilityGroup>;
+  operationStatuses: SameUnion<(typeof OPERATION_STATUSES)[number], OperationStatus>;
+  eventTypes: SameUnion<(typeof import('../routes/events.js').BROKER_EVENT_TYPES)[number], BrokerEvent['type']>;
+  addProvider: Describes<typeof import('../routes/providers.js').AddProviderBody, AddProviderRequest>;
+  providerTest: Describes<typeof import('../routes/providers.js').ProviderTestResultSchema, ProviderTestResult>;
+  syncStatus: Describes<typeof import('../routes/providers.js').SyncStatusSchema, SyncStatus>;
+  createInstance: Describes<typeof import('../routes/instances.js').CreateInstanceBody, CreateInstanceRequest>;
+  createKeyPair: Describes<typeof import('../routes/key-pairs.js').CreateKeyPairBody, CreateKeyPairRequest>;
+  createdKeyPair: Describes<typeof import('../routes/key-pairs.js').CreatedKeyPairSchema, CreatedKeyPairView>;
+  createVolume: Describes<typeof import('../routes/volumes.js').CreateVolumeBody, CreateVolumeRequest>;
+  createSnapshot: Describes<typeof import('../routes/snapshots.js').CreateSnapshotBody, CreateSnapshotRequest>;
+  tagChange: Describes<typeof import('../routes/tags.js').TagChangeBody, TagChange>;
+}
+
+type Failing<T> = { [K in keyof T]: T[K] extends true ? never : K }[keyof T];
+/** Fails to compile, naming the drifted pairs, when any check is false. */
+export const schemaChecksPass: [Failing<SchemaChecks>] extends [never] ? true : `schema drifted from the model: ${Failing<SchemaChecks>}` = true;

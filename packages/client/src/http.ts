@@ -1,0 +1,77 @@
+/** One HTTP exchange with the broker: URL, token, JSON, and errors as SkyportError. */
+import { errorFromResponse, unreachableError } from './errors.js';
+
+export interface TransportOptions {
+  /** The broker's address, e.g. `http://127.0.0.1:8080` (a trailing `/api/v1` is accepted). */
+  readonly baseUrl: string;
+  /** An API token; without one only `/health` and the document answer. */
+  readonly token?: string;
+  /** A fetch to use instead of the global one (tests, custom agents, a proxy). */
+  readonly fetch?: typeof globalThis.fetch;
+}
+
+export interface RequestOptions {
+  readonly query?: URLSearchParams;
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly signal?: AbortSignal;
+}
+
+export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+export class Transport {
+  readonly baseUrl: string;
+  readonly #apiUrl: string;
+  readonly #token: string | undefined;
+  readonly #fetch: typeof globalThis.fetch;
+
+  constructor(options: TransportOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '').replace(/\/api\/v1$/, '');
+    this.#apiUrl = `${this.baseUrl}/api/v1`;
+    this.#token = options.token;
+    // Looked up at call time, not bound at construction, so a test or polyfill installed
+    // later is still used; the global is read through globalThis for browsers and Node alike.
+    this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  }
+
+  /** Sends a request and returns its JSON body (undefined for 204). */
+  async json<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
+    const response = await this.send(method, path, 'application/json', options);
+    if (response.status === 204) return undefined as T;
+    return (await response.json()) as T;
+  }
+
+  /** Sends a request and returns the response once it is known to be a success. */
+  async send(method: Method, path: string, accept: string, options: RequestOptions = {}): Promise<Response> {
+    const query = options.query?.toString() ?? '';
+    const url = `${this.#apiUrl}${path}${query === '' ? '' : `?${query}`}`;
+    const headers: Record<string, string> = { accept, ...options.headers };
+    if (this.#token !== undefined) headers['authorization'] = `Bearer ${this.#token}`;
+    // Only with a body: the API reads an empty JSON body as none, but other servers on
+    // the way may not.
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+
+    let response: Response;
+    try {
+      response = await this.#fetch(url, {
+        method,
+        headers,
+        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      });
+    } catch (error) {
+      // Giving up was asked for; it is not a failure to report as one.
+      if (options.signal?.aborted === true) throw error;
+      throw unreachableError(this.baseUrl, error);
+    }
+    if (response.ok) return response;
+    const text = await response.text().catch(() => '');
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // Not JSON: errorFromResponse quotes the text.
+    }
+    throw errorFromResponse(response.status, body, response.headers.get('retry-after'), `${method} ${url}`);
+  }
+}

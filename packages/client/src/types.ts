@@ -1,0 +1,187 @@
+/**
+ * The wire contract of the REST API as TypeScript types.
+ *
+ * Entities come from @skyport/model, which is isomorphic. The request and view shapes
+ * below are copies of the ones in @skyport/core's `broker.ts`: the client must not depend
+ * on the core (it carries server-side ports and must stay safe for the browser bundle), and
+ * these shapes are what the API's TypeBox schemas accept and return, so they are the
+ * contract rather than an implementation detail. Change them together with the schemas in
+ * @skyport/api, whose `type-checks.ts` ties those schemas to the core's types.
+ */
+import type {
+  Capabilities,
+  DriverBehaviour,
+  Instance,
+  InstanceState,
+  KeyPair,
+  OperationStatus,
+  Provider,
+  Tags,
+} from '@skyport/model';
+
+/** A page of a list; `nextCursor` is present when more items follow. */
+export interface Page<T> {
+  readonly items: T[];
+  readonly nextCursor?: string;
+}
+
+export interface DriverConfigField {
+  readonly name: string;
+  readonly description: string;
+  /** Secret fields are credentials: write-only, encrypted at rest. */
+  readonly secret: boolean;
+  readonly required: boolean;
+}
+
+export interface DriverInfo {
+  readonly name: string;
+  readonly description: string;
+  readonly capabilities: Capabilities;
+  readonly behaviour: DriverBehaviour;
+  readonly configFields: readonly DriverConfigField[];
+}
+
+/** A provider with what its driver can do. Credentials are never returned. */
+export interface ProviderView extends Provider {
+  readonly capabilities: Capabilities;
+  readonly behaviour: DriverBehaviour;
+}
+
+export interface AddProviderRequest {
+  readonly name: string;
+  readonly driver: string;
+  readonly endpoint?: string;
+  readonly region?: string;
+  /** Write-only. */
+  readonly credentials?: Readonly<Record<string, string>>;
+  readonly settings?: Readonly<Record<string, unknown>>;
+}
+
+export interface ProviderTestResult {
+  readonly ok: boolean;
+  readonly latencyMs: number;
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+export interface SyncStatus {
+  readonly providerId: string;
+  readonly lastSyncAt?: string;
+  readonly lastSyncError?: string;
+  /** Milliseconds until the next poll. */
+  readonly nextPollInMs: number;
+  readonly intervalMs: number;
+}
+
+export interface CreateInstanceRequest {
+  readonly providerId: string;
+  readonly name: string;
+  readonly imageId: string;
+  /** Id or name of one of the provider's hardware profiles. */
+  readonly hardwareProfileId: string;
+  readonly cpus?: number;
+  readonly memoryMiB?: number;
+  readonly diskGiB?: number;
+  readonly locationId?: string;
+  readonly keyName?: string;
+  readonly userData?: string;
+  readonly tags?: Tags;
+}
+
+export interface CreateKeyPairRequest {
+  readonly providerId: string;
+  readonly name: string;
+  /** Import this OpenSSH public key instead of generating a pair. */
+  readonly publicKey?: string;
+}
+
+export interface CreatedKeyPairView {
+  readonly keyPair: KeyPair;
+  /** Only when the provider generated the pair; shown once. */
+  readonly privateKey?: string;
+}
+
+export interface CreateVolumeRequest {
+  readonly providerId: string;
+  readonly name: string;
+  readonly sizeGiB: number;
+  readonly locationId?: string;
+  readonly snapshotId?: string;
+  readonly tags?: Tags;
+}
+
+export interface CreateSnapshotRequest {
+  readonly volumeId: string;
+  readonly name: string;
+  readonly tags?: Tags;
+}
+
+export interface TagChange {
+  readonly set?: Tags;
+  readonly remove?: readonly string[];
+}
+
+/** A key makes a retried create safe: same key + same request = same operation. */
+export interface CreateOptions {
+  readonly idempotencyKey?: string;
+}
+
+// ---- Client-side shapes of query parameters (not in the core: they are URL encodings) ----
+
+/** Filters and paging every inventory list takes. `K` narrows the fields returned. */
+export interface ListQuery<T, K extends keyof T = keyof T> {
+  /** Provider ids or names. */
+  readonly provider?: string | readonly string[];
+  /** Exact name, or a prefix when it ends with `*`. */
+  readonly name?: string;
+  /** Every entry must match: a string is `key=value`, `null` means "has the key". */
+  readonly tags?: Readonly<Record<string, string | null>>;
+  /** 1..1000, default 100. */
+  readonly limit?: number;
+  /** `nextCursor` of the previous page. */
+  readonly cursor?: string;
+  /** Only these top-level fields (the id is always returned). */
+  readonly fields?: readonly K[];
+  /** Also resources the last sync no longer found. */
+  readonly includeVanished?: boolean;
+}
+
+export interface InstanceListQuery<K extends keyof Instance = keyof Instance> extends ListQuery<Instance, K> {
+  readonly state?: InstanceState | readonly InstanceState[];
+}
+
+export interface OperationListQuery {
+  readonly status?: OperationStatus | readonly OperationStatus[];
+  /** Provider id. */
+  readonly provider?: string;
+  /** Id of the resource acted on. */
+  readonly target?: string;
+  readonly limit?: number;
+  readonly cursor?: string;
+}
+
+/** How long a wait may last on the server (0..600 s, default 30) and how to give up early. */
+export interface WaitOptions {
+  readonly timeoutSeconds?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface EventStreamOptions {
+  /** Only these event types (`operation.updated`, `resource.updated`, ...). */
+  readonly types?: readonly string[];
+  /** Only events of this provider (id or name). */
+  readonly provider?: string;
+}
+
+export interface Health {
+  readonly status: 'ok';
+  readonly version: string;
+}
+
+/** The error body every non-2xx answer of the API carries. */
+export interface ApiErrorBody {
+  readonly code: string;
+  readonly message: string;
+  readonly retryable?: boolean;
+  readonly details?: Readonly<Record<string, unknown>>;
+  readonly requestId?: string;
+}
