@@ -133,7 +133,7 @@ export function createBroker(deps: BrokerDependencies): Broker {
       async authenticate(token) {
         const record = token.length > 0 ? await ctx.store.tokens.findByHash(sha256Hex(token)) : undefined;
         const now = clock.now();
-        if (!record) throw new SkyportError('Unauthenticated', 'the API token is not valid; use the admin token the broker printed at start (also in <data dir>/admin-token)');
+        if (!record) throw new SkyportError('Unauthenticated', 'the API token is not valid');
         if (record.expiresAt !== null && record.expiresAt <= now.toISOString()) throw new SkyportError('Unauthenticated', `the API token "${record.name}" expired at ${record.expiresAt}`);
         if (now.getTime() - (lastTouched.get(record.id) ?? 0) > TOKEN_TOUCH_INTERVAL_MS) {
           lastTouched.set(record.id, now.getTime());

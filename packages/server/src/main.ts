@@ -37,6 +37,14 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE' || code === 'EACCES') {
+    const { host, port } = loadConfig();
+    process.stderr.write(
+      `skyport: cannot start: ${host}:${port} is ${code === 'EADDRINUSE' ? 'already in use (is another broker running?)' : 'not allowed for this user'}; choose another port with SKYPORT_PORT\n`,
+    );
+    process.exit(1);
+  }
   const message = isSkyportError(error) ? `${error.code}: ${error.message}` : error instanceof Error ? (error.stack ?? error.message) : String(error);
   process.stderr.write(`skyport: cannot start: ${message}\n`);
   process.exit(1);

@@ -39,7 +39,14 @@ export class InventoryWriter {
   async put(providerId: string, kind: ResourceKind, native: AnyNative, id?: string): Promise<ResourceRecord> {
     return this.locks.run(providerId, async () => {
       const now = this.clock.now().toISOString();
-      const existing = await this.store.resources.getByNativeId(providerId, kind, native.nativeId);
+      let existing = await this.store.resources.getByNativeId(providerId, kind, native.nativeId);
+      if (existing && id !== undefined && existing.id !== id) {
+        // A poll listed the new resource before its operation wrote it and gave it another id.
+        // The operation's id was announced to the user first, so it wins.
+        await this.store.resources.delete(existing.id);
+        this.events.publish({ type: 'resource.deleted', kind, providerId, id: existing.id });
+        existing = undefined;
+      }
       const [record] = await this.#toRecords(providerId, kind, [native], now, id ?? existing?.id);
       if (!record) throw new Error('unreachable: one native record gives one record');
       const merged: ResourceRecord = { ...record, createdAt: existing?.createdAt ?? now };
