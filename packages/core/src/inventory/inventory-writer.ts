@@ -57,7 +57,7 @@ export class InventoryWriter {
         existing.name !== merged.name ||
         JSON.stringify(existing.tags) !== JSON.stringify(merged.tags) ||
         JSON.stringify(existing.data) !== JSON.stringify(merged.data);
-      if (!changed) return existing;
+      if (existing && !changed) return existing;
       await this.store.resources.put(merged);
       this.events.publish({ type: existing ? 'resource.updated' : 'resource.created', kind, providerId, id: merged.id, resource: merged.data });
       return merged;
