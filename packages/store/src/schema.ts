@@ -1,0 +1,96 @@
+/**
+ * Table shapes as Kysely sees them. Column names are snake_case as in the database; the stores
+ * map rows to the camelCase records of the port themselves, so no naming plugin runs on hot
+ * paths. JSON is stored as text and times as ISO-8601 text, which both dialects compare the
+ * same way (lexically) as long as every writer uses `Date.toISOString()`.
+ */
+
+export interface ProvidersTable {
+  id: string;
+  name: string;
+  driver: string;
+  endpoint: string | null;
+  region: string | null;
+  /** JSON object. */
+  settings: string;
+  sealed_credentials: string | null;
+  status: string;
+  status_reason: string | null;
+  created_at: string;
+  last_sync_at: string | null;
+  last_sync_error: string | null;
+}
+
+export interface ResourcesTable {
+  id: string;
+  provider_id: string;
+  kind: string;
+  native_id: string;
+  name: string;
+  state: string | null;
+  /** JSON object of string values, keys sorted. */
+  tags: string;
+  /** JSON object: the entity as the API shows it. */
+  data: string;
+  created_at: string;
+  updated_at: string;
+  vanished_at: string | null;
+}
+
+/** One row per tag of a resource, so tag filters can use an index instead of parsing JSON. */
+export interface ResourceTagsTable {
+  resource_id: string;
+  key: string;
+  value: string;
+}
+
+export interface OperationsTable {
+  id: string;
+  type: string;
+  status: string;
+  provider_id: string | null;
+  target_kind: string | null;
+  target_id: string | null;
+  /** JSON object. */
+  input: string;
+  progress: number;
+  message: string | null;
+  /** JSON object or null. */
+  result: string | null;
+  /** JSON of a SkyportErrorJson or null. */
+  error: string | null;
+  attempts: number;
+  locked_by: string | null;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+export interface IdempotencyKeysTable {
+  scope: string;
+  key: string;
+  request_hash: string;
+  operation_id: string;
+  created_at: string;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  token_hash: string;
+  role: string;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+}
+
+export interface Database {
+  providers: ProvidersTable;
+  resources: ResourcesTable;
+  resource_tags: ResourceTagsTable;
+  operations: OperationsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  api_tokens: ApiTokensTable;
+}
+
+export type Dialect = 'sqlite' | 'postgres';
