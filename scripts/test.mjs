@@ -43,6 +43,10 @@ ensureDependencies();
 installPackages(missingDebianPackages());
 process.env.SKYPORT_TEST_POSTGRES_URL = ensurePostgres(installPackages);
 build();
+// Tests and benchmarks are type-checked too (the build covers only shipped sources), then linted.
+process.stdout.write('Type-checking tests and linting...\n');
+run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.check.json']);
+run(process.execPath, [join(root, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.']);
 
 const filter = process.argv.slice(2);
 const files = [...findTests(join(root, 'packages')), ...findTests(join(root, 'bench'))]

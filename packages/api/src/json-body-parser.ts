@@ -19,7 +19,7 @@ export function useJsonBodyParser(app: FastifyInstance): void {
       done(null, undefined);
       return;
     }
-    secureParse(request, text, (error, value) => {
+    void secureParse(request, text, (error, value) => {
       if (error === null) {
         done(null, value);
         return;

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import Ajv2020 from 'ajv/dist/2020.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { Broker } from '@skyport/core';
 import { createApi, listRoutes } from './index.js';
 
@@ -154,7 +154,7 @@ test('every $ref resolves and every schema compiles as JSON Schema 2020-12', asy
     const schemas = [
       ...(operation['parameters'] ?? []).map((p: Json) => p['schema']),
       operation['requestBody']?.['content']?.['application/json']?.['schema'],
-      ...Object.values(operation['responses'] as Json).flatMap((r: Json) => Object.values(r['content'] ?? {}).map((c: Json) => c['schema'])),
+      ...Object.values(operation['responses'] as Json).flatMap((r: Json) => Object.values((r['content'] ?? {}) as Record<string, Json>).map((c) => c['schema'])),
     ].filter((s) => s !== undefined);
     for (const schema of schemas) {
       const rebased = JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"openapi.json#/components/'));
@@ -169,5 +169,5 @@ test('the docs page is served without a token', async () => {
   const app = await appPromise;
   const response = await app.inject({ method: 'GET', url: '/api/v1/docs' });
   assert.equal(response.statusCode, 200);
-  assert.match(response.headers['content-type'] ?? '', /text\/html/);
+  assert.match(String(response.headers['content-type'] ?? ''), /text\/html/);
 });

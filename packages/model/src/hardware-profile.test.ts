@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SkyportError, resolveHardware, type HardwareProfile } from '@skyport/model';
+import { SkyportError, resolveHardware, type HardwareProfile } from './index.js';
 
 const profile: HardwareProfile = {
   id: 'hwp-1', providerId: 'prv-1', name: 'flex', architecture: 'x86_64',

@@ -9,7 +9,7 @@ import {
   canTransition,
   isTransitional,
   statesAllowing,
-} from '@skyport/model';
+} from './index.js';
 
 test('every state is described once and only names known states as next', () => {
   assert.deepEqual(INSTANCE_STATE_MACHINE.map((s) => s.state), [...INSTANCE_STATES]);

@@ -155,6 +155,17 @@ for (const database of testDatabaseUrls()) {
       for (let i = 1; i < seen.length; i++) assert.ok(machine.get(seen[i - 1]!)!.includes(seen[i]!), `${seen[i - 1]} -> ${seen[i]}`);
     });
 
+    test('instances: parallel retries with one idempotency key start one creation', async () => {
+      const [image] = (await client.images.list({ provider: ['fast'], name: 'debian-12' })).items;
+      const request = { providerId: 'fast', name: 'once', imageId: image!.id, hardwareProfileId: 'small' };
+      const ops = await Promise.all(Array.from({ length: 6 }, () => client.instances.create(request, { idempotencyKey: 'parallel-once' })));
+      assert.equal(new Set(ops.map((o) => o.id)).size, 1, 'every retry got the same operation');
+      await settle(Promise.resolve(ops[0]!));
+      await client.providers.sync('fast');
+      const named = (await client.instances.list({ provider: ['fast'], name: 'once' })).items;
+      assert.equal(named.length, 1, 'exactly one instance was created');
+    });
+
     test('instances: values outside the profile, unknown references and wrong types name the field', async () => {
       const [image] = (await client.images.list({ provider: ['fast'] })).items;
       const base = { providerId: 'fast', name: 'bad', imageId: image!.id, hardwareProfileId: 'flex' };

@@ -4,6 +4,13 @@
  * and forgotten here (which the serializer would silently drop) fails `tsc`.
  */
 import type { Static, TSchema } from '@sinclair/typebox';
+import type { BROKER_EVENT_TYPES } from '../routes/events.js';
+import type { AddProviderBody, ProviderTestResultSchema, SyncStatusSchema } from '../routes/providers.js';
+import type { CreateInstanceBody } from '../routes/instances.js';
+import type { CreateKeyPairBody, CreatedKeyPairSchema } from '../routes/key-pairs.js';
+import type { CreateVolumeBody } from '../routes/volumes.js';
+import type { CreateSnapshotBody } from '../routes/snapshots.js';
+import type { TagChangeBody } from '../routes/tags.js';
 import type {
   AddProviderRequest,
   CreateInstanceRequest,
@@ -75,16 +82,16 @@ export interface SchemaChecks {
   providerStatuses: SameUnion<(typeof E.PROVIDER_STATUSES)[number], ProviderStatus>;
   capabilityGroups: SameUnion<(typeof E.CAPABILITY_GROUPS)[number], CapabilityGroup>;
   operationStatuses: SameUnion<(typeof OPERATION_STATUSES)[number], OperationStatus>;
-  eventTypes: SameUnion<(typeof import('../routes/events.js').BROKER_EVENT_TYPES)[number], BrokerEvent['type']>;
-  addProvider: Describes<typeof import('../routes/providers.js').AddProviderBody, AddProviderRequest>;
-  providerTest: Describes<typeof import('../routes/providers.js').ProviderTestResultSchema, ProviderTestResult>;
-  syncStatus: Describes<typeof import('../routes/providers.js').SyncStatusSchema, SyncStatus>;
-  createInstance: Describes<typeof import('../routes/instances.js').CreateInstanceBody, CreateInstanceRequest>;
-  createKeyPair: Describes<typeof import('../routes/key-pairs.js').CreateKeyPairBody, CreateKeyPairRequest>;
-  createdKeyPair: Describes<typeof import('../routes/key-pairs.js').CreatedKeyPairSchema, CreatedKeyPairView>;
-  createVolume: Describes<typeof import('../routes/volumes.js').CreateVolumeBody, CreateVolumeRequest>;
-  createSnapshot: Describes<typeof import('../routes/snapshots.js').CreateSnapshotBody, CreateSnapshotRequest>;
-  tagChange: Describes<typeof import('../routes/tags.js').TagChangeBody, TagChange>;
+  eventTypes: SameUnion<(typeof BROKER_EVENT_TYPES)[number], BrokerEvent['type']>;
+  addProvider: Describes<typeof AddProviderBody, AddProviderRequest>;
+  providerTest: Describes<typeof ProviderTestResultSchema, ProviderTestResult>;
+  syncStatus: Describes<typeof SyncStatusSchema, SyncStatus>;
+  createInstance: Describes<typeof CreateInstanceBody, CreateInstanceRequest>;
+  createKeyPair: Describes<typeof CreateKeyPairBody, CreateKeyPairRequest>;
+  createdKeyPair: Describes<typeof CreatedKeyPairSchema, CreatedKeyPairView>;
+  createVolume: Describes<typeof CreateVolumeBody, CreateVolumeRequest>;
+  createSnapshot: Describes<typeof CreateSnapshotBody, CreateSnapshotRequest>;
+  tagChange: Describes<typeof TagChangeBody, TagChange>;
 }
 
 type Failing<T> = { [K in keyof T]: T[K] extends true ? never : K }[keyof T];

@@ -2,6 +2,8 @@ import { SkyportError, newId, type Operation, type ResourceKind } from '@skyport
 import type { Clock, EventBus, JobQueue, OperationRecord, Store } from '../ports/index.js';
 
 export interface NewOperation {
+  /** A pre-assigned id (an idempotency key is bound to it before the operation exists). */
+  readonly id?: string;
   readonly type: string;
   readonly providerId: string;
   readonly targetKind: ResourceKind;
@@ -40,7 +42,7 @@ export class OperationLog {
   async enqueue(op: NewOperation): Promise<Operation> {
     const now = this.clock.now().toISOString();
     const record: OperationRecord = {
-      id: newId('operation'),
+      id: op.id ?? newId('operation'),
       type: op.type,
       status: 'queued',
       providerId: op.providerId,

@@ -28,7 +28,11 @@ import { requireName, requireTags, unsupported } from './validation.js';
 
 const MAX_USER_DATA_BYTES = 16 * 1024;
 
-/** Creates an operation once per idempotency key; the same key with another request is refused. */
+/**
+ * Creates an operation once per idempotency key; the same key with another request is refused.
+ * The key is bound to the operation's id before the operation is queued, so two racing
+ * requests can never both start work.
+ */
 async function idempotent(ctx: BrokerContext, scope: string, options: CreateOptions | undefined, request: unknown, create: () => Promise<NewOperation>): Promise<Operation> {
   const key = options?.idempotencyKey;
   if (key === undefined) return ctx.operations.enqueue(await create());
@@ -36,14 +40,10 @@ async function idempotent(ctx: BrokerContext, scope: string, options: CreateOpti
   const requestHash = sha256Hex(canonicalJson(request));
   const existing = await ctx.store.idempotency.get(scope, key);
   if (existing) return replay(ctx, existing.requestHash, requestHash, existing.operationId, key);
-  const operation = await ctx.operations.enqueue(await create());
-  const stored = await ctx.store.idempotency.putIfAbsent({ scope, key, requestHash, operationId: operation.id, createdAt: operation.createdAt });
-  if (stored.operationId !== operation.id) {
-    // Lost a race with an identical request: ours must not run.
-    await ctx.operations.update(operation.id, { status: 'cancelled', message: `duplicate of ${stored.operationId} (same idempotency key)`, finishedAt: operation.createdAt });
-    return replay(ctx, stored.requestHash, requestHash, stored.operationId, key);
-  }
-  return operation;
+  const operationId = newId('operation');
+  const stored = await ctx.store.idempotency.putIfAbsent({ scope, key, requestHash, operationId, createdAt: ctx.clock.now().toISOString() });
+  if (stored.operationId !== operationId) return replay(ctx, stored.requestHash, requestHash, stored.operationId, key);
+  return ctx.operations.enqueue({ ...(await create()), id: operationId });
 }
 
 async function replay(ctx: BrokerContext, storedHash: string, requestHash: string, operationId: string, key: string): Promise<Operation> {
@@ -52,7 +52,15 @@ async function replay(ctx: BrokerContext, storedHash: string, requestHash: strin
       details: { idempotencyKey: key, operationId },
     });
   }
-  return operationView(await ctx.operations.get(operationId));
+  // A racing request with the same key may have bound the key but not yet queued its operation.
+  for (let attempt = 0; ; attempt++) {
+    const record = await ctx.store.operations.get(operationId);
+    if (record) return operationView(record);
+    if (attempt >= 20) {
+      throw new SkyportError('InvalidState', `the request with idempotency key "${key}" is still being accepted; retry in a moment`, { retryable: true, details: { idempotencyKey: key } });
+    }
+    await ctx.clock.sleep(50);
+  }
 }
 
 async function freshInstance(ctx: BrokerContext, record: ResourceRecord): Promise<Instance> {

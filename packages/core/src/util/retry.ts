@@ -1,4 +1,4 @@
-import { SkyportError, toSkyportError } from '@skyport/model';
+import { type SkyportError, toSkyportError } from '@skyport/model';
 import type { Clock } from '../ports/index.js';
 
 export interface RetryOptions {

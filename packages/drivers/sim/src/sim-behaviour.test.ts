@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { CloudDriver, DriverCreateInstanceRequest } from '@skyport/core';
 import { waitForInstanceState, waitForVolumeState } from '@skyport/conformance';
 import { canTransition, isSkyportError, type ErrorCode, type InstanceState, type SkyportError } from '@skyport/model';
-import { simDriver } from '@skyport/driver-sim';
+import { simDriver } from './index.js';
 
 const SMALL: DriverCreateInstanceRequest = { name: 'vm', imageId: 'img-debian-12', hardwareProfileId: 'small', cpus: 1, memoryMiB: 1024, diskGiB: 20 };
 

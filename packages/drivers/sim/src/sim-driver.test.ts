@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { DriverConfig } from '@skyport/core';
 import { runConformance, waitForInstanceState } from '@skyport/conformance';
 import { isSkyportError, type SkyportError } from '@skyport/model';
-import { simDriver } from '@skyport/driver-sim';
+import { simDriver } from './index.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
