@@ -16,8 +16,11 @@ import type {
   Location,
   Operation,
   OperationStatus,
+  Principal,
   Provider,
   ResourceKind,
+  SecurityGroup,
+  SecurityGroupRule,
   Snapshot,
   TaggableKind,
   Tags,
@@ -78,6 +81,22 @@ export interface CreateInstanceRequest {
   readonly locationId?: string;
   readonly keyName?: string;
   readonly userData?: string;
+  /** Broker ids of security groups in the same provider. */
+  readonly securityGroupIds?: readonly string[];
+  readonly tags?: Tags;
+}
+
+export interface CreateSecurityGroupRequest {
+  readonly providerId: string;
+  readonly name: string;
+  readonly description: string;
+  readonly tags?: Tags;
+}
+
+export interface CreateImageRequest {
+  readonly instanceId: string;
+  readonly name: string;
+  readonly description?: string;
   readonly tags?: Tags;
 }
 
@@ -154,7 +173,22 @@ export interface Broker {
   };
   readonly locations: { list(query?: ListQuery): Promise<Page<Location>>; get(id: string): Promise<Location> };
   readonly hardwareProfiles: { list(query?: ListQuery): Promise<Page<HardwareProfile>>; get(id: string): Promise<HardwareProfile> };
-  readonly images: { list(query?: ListQuery): Promise<Page<Image>>; get(id: string): Promise<Image> };
+  readonly images: {
+    list(query?: ListQuery): Promise<Page<Image>>;
+    get(id: string): Promise<Image>;
+    /** Image from an instance (`imageFromInstance` capability); the operation's target is the new image. */
+    createFromInstance(request: CreateImageRequest, options?: CreateOptions): Promise<Operation>;
+    /** Deregisters the image at its provider. */
+    delete(id: string): Promise<Operation>;
+  };
+  readonly securityGroups: {
+    list(query?: ListQuery): Promise<Page<SecurityGroup>>;
+    get(id: string): Promise<SecurityGroup>;
+    create(request: CreateSecurityGroupRequest): Promise<SecurityGroup>;
+    delete(id: string): Promise<void>;
+    authorize(id: string, direction: 'ingress' | 'egress', rules: readonly SecurityGroupRule[]): Promise<SecurityGroup>;
+    revoke(id: string, direction: 'ingress' | 'egress', rules: readonly SecurityGroupRule[]): Promise<SecurityGroup>;
+  };
   readonly instances: {
     list(query?: ListQuery): Promise<Page<Instance>>;
     get(id: string): Promise<Instance>;

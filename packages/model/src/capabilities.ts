@@ -23,11 +23,14 @@ export interface Capabilities {
   readonly volumes?: { readonly attachWhileRunning: boolean; readonly maxSizeGiB: number };
   readonly snapshots?: { readonly volume: boolean };
   readonly tags?: { readonly kinds: readonly TaggableKind[]; readonly maxPerResource: number };
+  readonly securityGroups?: { readonly egress: boolean };
   readonly imageImport?: { readonly formats: readonly DiskFormat[] };
+  /** The driver can hand out an image's or a stopped instance's disk as a local file. */
+  readonly diskExport?: { readonly formats: readonly DiskFormat[] };
   readonly imageFromInstance?: { readonly whileRunning: boolean };
 }
 
-export type TaggableKind = 'instance' | 'volume' | 'snapshot' | 'image' | 'keyPair';
+export type TaggableKind = 'instance' | 'volume' | 'snapshot' | 'image' | 'keyPair' | 'securityGroup';
 
 /** Feature names as the catalogue publishes them (`GET /api/v1/capabilities`). */
 export type CapabilityGroup = keyof Capabilities;
@@ -44,6 +47,8 @@ export const CAPABILITY_CATALOGUE: readonly CapabilityDescription[] = [
   { group: 'volumes', description: 'Block volumes: create, attach, detach, delete.' },
   { group: 'snapshots', description: 'Point-in-time snapshots of volumes.' },
   { group: 'tags', description: 'Key/value tags on the listed resource kinds.' },
+  { group: 'securityGroups', description: 'Security groups with ingress (and, when flagged, egress) rules.' },
+  { group: 'diskExport', description: "Read an image's or a stopped instance's disk, e.g. to export it as an OVA." },
   { group: 'imageImport', description: 'Import a disk image in one of the listed formats.' },
   { group: 'imageFromInstance', description: 'Create an image from an instance.' },
 ];

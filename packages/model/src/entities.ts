@@ -6,7 +6,7 @@ export type Tags = Readonly<Record<string, string>>;
 export type DiskFormat = 'qcow2' | 'raw' | 'vmdk' | 'vhd' | 'vhdx';
 
 /** Resource kinds kept in the inventory. */
-export const RESOURCE_KINDS = ['location', 'hardwareProfile', 'image', 'instance', 'keyPair', 'volume', 'snapshot'] as const;
+export const RESOURCE_KINDS = ['location', 'hardwareProfile', 'image', 'instance', 'keyPair', 'volume', 'snapshot', 'securityGroup'] as const;
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
 export type ProviderStatus = 'available' | 'unavailable' | 'unknown';
@@ -92,6 +92,8 @@ export interface Instance {
   readonly diskGiB: number;
   readonly locationId?: string;
   readonly keyName?: string;
+  /** Broker ids of the security groups the instance is in (when the provider has them). */
+  readonly securityGroupIds?: readonly string[];
   readonly addresses: readonly InstanceAddress[];
   readonly tags: Tags;
   readonly createdAt: string;
@@ -132,6 +134,26 @@ export interface Snapshot {
   readonly sizeGiB: number;
   readonly state: SnapshotState;
   readonly progress: number;
+  readonly tags: Tags;
+  readonly createdAt: string;
+}
+
+/** One firewall rule: traffic of `protocol` on ports `fromPort..toPort` from (or to) `cidr`. */
+export interface SecurityGroupRule {
+  /** `-1` means all protocols. */
+  readonly protocol: 'tcp' | 'udp' | 'icmp' | '-1';
+  readonly fromPort?: number;
+  readonly toPort?: number;
+  readonly cidr: string;
+}
+
+export interface SecurityGroup {
+  readonly id: string;
+  readonly providerId: string;
+  readonly name: string;
+  readonly description: string;
+  readonly ingress: readonly SecurityGroupRule[];
+  readonly egress: readonly SecurityGroupRule[];
   readonly tags: Tags;
   readonly createdAt: string;
 }

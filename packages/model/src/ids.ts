@@ -4,7 +4,7 @@ import type { ResourceKind } from './entities.js';
  * Broker ids look like EC2's (`i-0123456789abcdef0`) so the EC2 front end can hand them out
  * unchanged; the prefix tells the kind at a glance.
  */
-export const ID_PREFIX: Readonly<Record<ResourceKind | 'provider' | 'operation' | 'token', string>> = {
+export const ID_PREFIX: Readonly<Record<ResourceKind | 'provider' | 'operation' | 'token' | 'tenant' | 'user' | 'accessKey', string>> = {
   provider: 'prv',
   token: 'tok',
   operation: 'op',
@@ -15,6 +15,10 @@ export const ID_PREFIX: Readonly<Record<ResourceKind | 'provider' | 'operation' 
   keyPair: 'key',
   volume: 'vol',
   snapshot: 'snap',
+  securityGroup: 'sg',
+  tenant: 'tnt',
+  user: 'usr',
+  accessKey: 'AKSP',
 };
 
 /** 17 lowercase hex digits from a cryptographic source, after the kind's prefix. */

@@ -4,3 +4,4 @@ export * from './capabilities.js';
 export * from './entities.js';
 export * from './hardware-profile.js';
 export * from './ids.js';
+export * from './principal.js';

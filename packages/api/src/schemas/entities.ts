@@ -20,9 +20,9 @@ export const ARCHITECTURES = ['x86_64', 'aarch64'] as const;
 export const IMAGE_STATES = ['pending', 'available', 'failed', 'deleted'] as const;
 export const VOLUME_STATES = ['creating', 'available', 'attaching', 'in-use', 'detaching', 'deleting', 'deleted', 'error'] as const;
 export const SNAPSHOT_STATES = ['pending', 'completed', 'error', 'deleted'] as const;
-export const TAGGABLE_KINDS = ['instance', 'volume', 'snapshot', 'image', 'keyPair'] as const;
+export const TAGGABLE_KINDS = ['instance', 'volume', 'snapshot', 'image', 'keyPair', 'securityGroup'] as const;
 export const DISK_FORMATS = ['qcow2', 'raw', 'vmdk', 'vhd', 'vhdx'] as const;
-export const CAPABILITY_GROUPS = ['instances', 'keyPairs', 'volumes', 'snapshots', 'tags', 'imageImport', 'imageFromInstance'] as const;
+export const CAPABILITY_GROUPS = ['instances', 'keyPairs', 'volumes', 'snapshots', 'tags', 'securityGroups', 'imageImport', 'diskExport', 'imageFromInstance'] as const;
 export const PROVIDER_STATUSES = ['available', 'unavailable', 'unknown'] as const;
 
 export const CapabilitiesSchema = Type.Object(

@@ -14,7 +14,7 @@ interface Target {
   readonly readTags?: () => Promise<Tags | undefined>;
 }
 
-const KIND_LABEL: Record<TaggableKind, string> = { instance: 'instance', volume: 'volume', snapshot: 'snapshot', image: 'image', keyPair: 'key pair' };
+const KIND_LABEL: Record<TaggableKind, string> = { instance: 'instance', volume: 'volume', snapshot: 'snapshot', image: 'image', keyPair: 'key pair', securityGroup: 'security group' };
 
 const targets: Record<TaggableKind, (ctx: CaseContext) => Promise<Target>> = {
   async instance(ctx) {

@@ -5,6 +5,7 @@ import type {
   NativeInstance,
   NativeKeyPair,
   NativeLocation,
+  NativeSecurityGroup,
   NativeSnapshot,
   NativeVolume,
 } from '../ports/index.js';
@@ -17,6 +18,7 @@ export interface NativeByKind {
   keyPair: NativeKeyPair;
   volume: NativeVolume;
   snapshot: NativeSnapshot;
+  securityGroup: NativeSecurityGroup;
 }
 
 export type AnyNative = NativeByKind[ResourceKind];
@@ -68,6 +70,7 @@ export function toBrokerEntity(kind: ResourceKind, id: string, providerId: strin
     case 'hardwareProfile':
     case 'image':
     case 'keyPair':
+    case 'securityGroup':
       return base;
   }
 }

@@ -11,8 +11,11 @@ import type {
   HardwareProfile,
   Image,
   Instance,
+  DiskFormat,
   KeyPair,
   Location,
+  SecurityGroup,
+  SecurityGroupRule,
   Snapshot,
   Tags,
   TaggableKind,
@@ -35,6 +38,37 @@ export type NativeKeyPair = Native<KeyPair>;
 export type NativeVolume = Native<Volume>;
 /** `volumeId` is a native id. */
 export type NativeSnapshot = Native<Snapshot>;
+export type NativeSecurityGroup = Native<SecurityGroup>;
+
+export interface DriverCreateSecurityGroupRequest {
+  readonly name: string;
+  readonly description: string;
+  readonly tags?: Tags;
+}
+
+export interface DriverImportImageRequest {
+  readonly name: string;
+  readonly description?: string;
+  /** A local file the driver reads (and may copy or convert); never modified. */
+  readonly path: string;
+  /** Always explicit: probing formats is how hostile disk images get in. */
+  readonly format: DiskFormat;
+  readonly architecture: 'x86_64' | 'aarch64';
+  readonly os?: string;
+  readonly tags?: Tags;
+  /** Called with bytes processed so far, for progress. */
+  readonly onProgress?: (doneBytes: number, totalBytes: number) => void;
+  readonly signal?: AbortSignal;
+}
+
+/** A disk handed out for reading (export); `release` removes any temporary copy. */
+export interface ExportedDisk {
+  readonly path: string;
+  readonly format: DiskFormat;
+  /** Size of the guest-visible disk. */
+  readonly virtualSizeBytes: number;
+  release(): Promise<void>;
+}
 
 export interface DriverCreateInstanceRequest {
   readonly name: string;
@@ -46,6 +80,8 @@ export interface DriverCreateInstanceRequest {
   readonly locationId?: string;
   readonly keyName?: string;
   readonly userData?: string;
+  /** Native ids; only when `capabilities.securityGroups`. */
+  readonly securityGroupIds?: readonly string[];
   readonly tags?: Tags;
 }
 
@@ -103,6 +139,22 @@ export interface CloudDriver {
   listSnapshots(): Promise<NativeSnapshot[]>;
   createSnapshot(request: DriverCreateSnapshotRequest): Promise<NativeSnapshot>;
   deleteSnapshot(nativeId: string): Promise<void>;
+
+  /** Present when `capabilities.securityGroups`. `createInstance` then accepts `securityGroupIds` (native). */
+  listSecurityGroups?(): Promise<NativeSecurityGroup[]>;
+  createSecurityGroup?(request: DriverCreateSecurityGroupRequest): Promise<NativeSecurityGroup>;
+  deleteSecurityGroup?(nativeId: string): Promise<void>;
+  authorizeSecurityGroup?(nativeId: string, direction: 'ingress' | 'egress', rules: readonly SecurityGroupRule[]): Promise<void>;
+  revokeSecurityGroup?(nativeId: string, direction: 'ingress' | 'egress', rules: readonly SecurityGroupRule[]): Promise<void>;
+
+  /** Present when `capabilities.imageImport`. Resolves when the image is available. */
+  importImage?(request: DriverImportImageRequest): Promise<NativeImage>;
+  /** Present when `capabilities.imageFromInstance`. Returns as soon as the image exists (maybe `pending`). */
+  createImageFromInstance?(instanceNativeId: string, name: string, options?: { readonly description?: string; readonly tags?: Tags }): Promise<NativeImage>;
+  /** Deregisters an image (instances already created from it keep running). */
+  deleteImage?(nativeId: string): Promise<void>;
+  /** Present when `capabilities.diskExport`: the root disk of an image or of a stopped instance. */
+  exportDisk?(kind: 'image' | 'instance', nativeId: string, options?: { readonly signal?: AbortSignal }): Promise<ExportedDisk>;
 
   /** Sets the given tags and removes the listed keys on one resource. */
   updateTags(kind: TaggableKind, nativeId: string, change: { readonly set?: Tags; readonly remove?: readonly string[] }): Promise<void>;

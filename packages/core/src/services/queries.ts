@@ -11,6 +11,7 @@ const KIND_WORDS: Record<ResourceKind, { noun: string; path: string }> = {
   keyPair: { noun: 'key pair', path: 'key-pairs' },
   volume: { noun: 'volume', path: 'volumes' },
   snapshot: { noun: 'snapshot', path: 'snapshots' },
+  securityGroup: { noun: 'security group', path: 'security-groups' },
 };
 
 export function kindNoun(kind: ResourceKind): string {

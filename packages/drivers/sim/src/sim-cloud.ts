@@ -42,6 +42,7 @@ const TAG_KINDS: Readonly<Record<TaggableKind, TaggableSimKind | undefined>> = {
   snapshot: 'Snapshot',
   image: 'Image',
   keyPair: undefined,
+  securityGroup: undefined,
 };
 
 export class SimCloud {
