@@ -1,43 +1,63 @@
 /**
- * Bearer-token authentication and the one role rule of the REST API: viewers read, the
- * other roles may also change things. Installed as an `onRequest` hook on the protected
- * routes only, so a refused request is answered before its body is read.
+ * Bearer-token authentication of the REST API. Installed as an `onRequest` hook on the
+ * protected routes only, so a refused request is answered before its body is read. What a
+ * caller may do is decided in the core (its Broker checks the role), not here.
  */
-import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
-import type { Broker } from '@skyport/core';
-import { SkyportError, isSkyportError } from '@skyport/model';
-
-/** Who made a request, as the broker authenticated it. */
-export interface Caller {
-  readonly tokenId: string;
-  readonly role: 'admin' | 'operator' | 'viewer';
-}
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler, RouteOptions as FastifyRouteOptions } from 'fastify';
+import type { Broker, BrokerService } from '@skyport/core';
+import { SkyportError, isSkyportError, type Principal } from '@skyport/model';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the authentication hook on every protected route. */
-    caller: Caller | null;
+    principal: Principal | null;
   }
 }
 
 const HOW_TO_GET_A_TOKEN =
   'send "Authorization: Bearer <token>"; the broker prints an admin token when it starts and writes it to <data dir>/admin-token';
 
-const READ_METHODS = new Set(['GET', 'HEAD']);
+/** The caller's Broker while its request's handler runs. */
+const current = new AsyncLocalStorage<Broker>();
 
-export function authenticationHook(broker: Broker): onRequestAsyncHookHandler {
+/**
+ * The Broker route files use: each access goes to the Broker of the request being handled,
+ * so every route is scoped to its caller's tenant without passing it around by hand.
+ */
+export const requestBroker: Broker = new Proxy({} as Broker, {
+  get(_target, group) {
+    const broker = current.getStore();
+    if (!broker) throw new SkyportError('Internal', 'the broker was used outside a request');
+    return broker[group as keyof Broker];
+  },
+});
+
+/** Runs every handler of the protected routes inside its caller's Broker. */
+export function bindHandlerToCaller(route: FastifyRouteOptions, service: BrokerService): void {
+  const handler = route.handler;
+  route.handler = function (this: unknown, request: FastifyRequest, reply: FastifyReply) {
+    if (!request.principal) throw new SkyportError('Unauthenticated', `this request needs a token: ${HOW_TO_GET_A_TOKEN}`);
+    return current.run(service.as(request.principal), () => handler.call(this as never, request, reply));
+  } as typeof handler;
+}
+
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (header === undefined || header === '') return undefined;
+  const match = /^Bearer[ \t]+([^\s]+)[ \t]*$/i.exec(header);
+  if (match === null || match[1] === undefined) {
+    throw new SkyportError('Unauthenticated', `the Authorization header is not of the form "Bearer <token>": ${HOW_TO_GET_A_TOKEN}`);
+  }
+  return match[1];
+}
+
+export function authenticationHook(service: BrokerService): onRequestAsyncHookHandler {
   return async function authenticate(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
-    const header = request.headers.authorization;
-    if (header === undefined || header === '') {
-      throw new SkyportError('Unauthenticated', `this request needs a token: ${HOW_TO_GET_A_TOKEN}`);
-    }
-    const match = /^Bearer[ \t]+([^\s]+)[ \t]*$/i.exec(header);
-    if (match === null || match[1] === undefined) {
-      throw new SkyportError('Unauthenticated', `the Authorization header is not of the form "Bearer <token>": ${HOW_TO_GET_A_TOKEN}`);
-    }
-    let caller: Caller;
+    const token = bearerToken(request);
+    if (token === undefined) throw new SkyportError('Unauthenticated', `this request needs a token: ${HOW_TO_GET_A_TOKEN}`);
     try {
-      caller = await broker.auth.authenticate(match[1]);
+      request.principal = await service.auth.authenticateToken(token, { door: 'rest', address: request.ip });
     } catch (error) {
       if (isSkyportError(error) && error.code === 'Unauthenticated') {
         throw new SkyportError('Unauthenticated', `${error.message}; ${HOW_TO_GET_A_TOKEN}`, {
@@ -47,13 +67,5 @@ export function authenticationHook(broker: Broker): onRequestAsyncHookHandler {
       }
       throw error;
     }
-    if (caller.role === 'viewer' && !READ_METHODS.has(request.method)) {
-      throw new SkyportError(
-        'Forbidden',
-        `role viewer may only read (GET); ${request.method} ${request.routeOptions.url ?? request.url} needs role operator or admin`,
-        { details: { role: caller.role, method: request.method } },
-      );
-    }
-    request.caller = caller;
   };
 }

@@ -8,9 +8,9 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServ
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Broker } from '@skyport/core';
+import type { BrokerService } from '@skyport/core';
 import { API_PREFIX } from './api-prefix.js';
-import { authenticationHook } from './auth.js';
+import { authenticationHook, bindHandlerToCaller, requestBroker } from './auth.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { useJsonBodyParser } from './json-body-parser.js';
 import { openApiOptions } from './openapi.js';
@@ -25,13 +25,17 @@ import { instanceRoutes } from './routes/instances.js';
 import { keyPairRoutes } from './routes/key-pairs.js';
 import { volumeRoutes } from './routes/volumes.js';
 import { snapshotRoutes } from './routes/snapshots.js';
+import { securityGroupRoutes } from './routes/security-groups.js';
 import { tagRoutes } from './routes/tags.js';
 import { operationRoutes } from './routes/operations.js';
 import { eventRoutes } from './routes/events.js';
+import { tenancyRoutes } from './routes/tenancy.js';
+import { sessionRoutes } from './routes/sessions.js';
 
 export interface ApiOptions {
   /** The use cases every route calls. */
-  readonly broker: Broker;
+  /** The broker's use cases; each request gets the Broker of its caller (`service.as`). */
+  readonly service: BrokerService;
   /** `false` (default), `true`, pino options, or a pino logger to log through. */
   readonly logger?: boolean | object;
   /** The broker's version, shown by `/health` and in the OpenAPI document. */
@@ -90,7 +94,7 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
   const optionalBodies = new Set<string>();
   app.addHook('onRoute', (route) => onRoute(route, routes, optionalBodies));
 
-  app.decorateRequest('caller', null);
+  app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
@@ -102,12 +106,14 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(swagger, openApiOptions(options.version, optionalBodies));
   await app.register(swaggerUi, { routePrefix: `${API_PREFIX}/docs` });
   await app.register(systemRoutes, { prefix: API_PREFIX, version: options.version });
+  await app.register(sessionRoutes, { prefix: API_PREFIX, service: options.service });
   const shutdown = new AbortController();
   app.addHook('preClose', async () => shutdown.abort());
   await app.register(
     async (api) => {
-      api.addHook('onRequest', authenticationHook(options.broker));
-      const routeOptions = { broker: options.broker, shutdown: shutdown.signal };
+      api.addHook('onRequest', authenticationHook(options.service));
+      api.addHook('onRoute', (route) => bindHandlerToCaller(route, options.service));
+      const routeOptions = { broker: requestBroker, shutdown: shutdown.signal };
       for (const plugin of [
         catalogueRoutes,
         providerRoutes,
@@ -118,9 +124,11 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
         keyPairRoutes,
         volumeRoutes,
         snapshotRoutes,
+        securityGroupRoutes,
         tagRoutes,
         operationRoutes,
         eventRoutes,
+        tenancyRoutes,
       ]) {
         await api.register(plugin, routeOptions);
       }

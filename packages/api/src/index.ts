@@ -6,4 +6,4 @@
 export { createApi, listRoutes, type ApiOptions, type ApiRoute } from './create-api.js';
 export { API_PREFIX } from './api-prefix.js';
 export { STATUS_BY_CODE, toHttpError, type ErrorBody, type HttpError } from './error-handler.js';
-export type { Caller } from './auth.js';
+

@@ -17,9 +17,12 @@ const TAGS = [
   { name: 'key-pairs', description: 'SSH key pairs.' },
   { name: 'volumes', description: 'Block volumes.' },
   { name: 'snapshots', description: 'Volume snapshots.' },
+  { name: 'security-groups', description: 'Firewall rules of a provider, attached to instances.' },
   { name: 'tags', description: 'Key/value tags on any taggable resource.' },
   { name: 'operations', description: 'Long actions; every 202 answer is one.' },
   { name: 'events', description: 'Server-sent events of inventory and operation changes.' },
+  { name: 'tenancy', description: 'Tenants, users, API tokens, EC2 access keys and login.' },
+  { name: 'audit', description: 'The append-only, hash-chained audit log.' },
 ];
 
 function description(): string {

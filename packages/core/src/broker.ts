@@ -18,6 +18,7 @@ import type {
   OperationStatus,
   Principal,
   Provider,
+  Role,
   ResourceKind,
   SecurityGroup,
   SecurityGroupRule,
@@ -233,15 +234,173 @@ export interface Broker {
   readonly events: {
     subscribe(listener: (event: BrokerEvent) => void): () => void;
   };
-  /** Token authentication, used by every front end. */
+  /** Tenants, users, credentials and the audit log, as far as the caller's role allows. */
+  readonly tenants: {
+    list(): Promise<Tenant[]>;
+    get(idOrName: string): Promise<Tenant>;
+    create(request: CreateTenantRequest): Promise<Tenant>;
+    setQuotas(idOrName: string, quotas: Quotas): Promise<Tenant>;
+    /** Current use against the quotas of the caller's tenant (or the named one, for system admins). */
+    usage(idOrName?: string): Promise<QuotaUsage>;
+  };
+  readonly users: {
+    list(): Promise<User[]>;
+    get(idOrName: string): Promise<User>;
+    create(request: CreateUserRequest): Promise<User>;
+    setPassword(idOrName: string, password: string): Promise<void>;
+    delete(idOrName: string): Promise<void>;
+  };
+  readonly tokens: {
+    /** The caller's own tokens (all tokens of the tenant for admins). */
+    list(): Promise<ApiTokenView[]>;
+    /** A token for the caller, in its current tenant; the token is shown once. */
+    create(request: CreateTokenRequest): Promise<CreatedToken>;
+    revoke(id: string): Promise<void>;
+  };
+  readonly accessKeys: {
+    list(): Promise<AccessKeyView[]>;
+    /** An EC2 access key pair for the caller; the secret is shown once. */
+    create(): Promise<CreatedAccessKey>;
+    delete(accessKeyId: string): Promise<void>;
+  };
+  readonly audit: {
+    /** Newest first, within the caller's tenant (all tenants for system admins). */
+    list(query?: { readonly limit?: number; readonly cursor?: string }): Promise<Page<AuditEntry>>;
+    /** Walks the whole hash chain; any edited, inserted or deleted entry breaks it. */
+    verify(): Promise<AuditVerification>;
+    /** Every entry, oldest first, as JSON lines. */
+    export(): AsyncIterable<string>;
+  };
+  /** The caller, as the broker sees it. */
+  whoami(): Principal;
+}
+
+/** What createBroker returns: authentication for the doors, and a Broker per caller. */
+export interface BrokerService {
+  /** The use cases as `principal` may perform them: scoped to its tenant, checked against its role. */
+  as(principal: Principal): Broker;
   readonly auth: {
-    /** Returns the caller for a bearer token; `Unauthenticated` if unknown or expired. */
-    authenticate(token: string): Promise<{ readonly tokenId: string; readonly role: 'admin' | 'operator' | 'viewer' }>;
+    /** A bearer token (API token or portal session); `Unauthenticated` if unknown, expired or revoked. */
+    authenticateToken(token: string, context: RequestContext): Promise<Principal>;
+    /** Password login; returns a session token (expiring) for the portal and CLI. */
+    login(userName: string, password: string, context: RequestContext): Promise<{ readonly principal: Principal; readonly token: string; readonly expiresAt: string }>;
+    /** The principal and secret of an EC2 access key, so the EC2 door can verify a SigV4 signature. */
+    accessKey(accessKeyId: string, context: RequestContext): Promise<{ readonly principal: Principal; readonly secretAccessKey: string }>;
   };
   /** Starts pollers and job workers. */
   start(): Promise<void>;
   /** Stops pollers and workers, waits for running jobs to checkpoint, closes drivers. */
   stop(): Promise<void>;
+}
+
+/** Where a call comes from, recorded in the audit log and used for rate limits. */
+export interface RequestContext {
+  readonly door: 'rest' | 'ec2' | 'sse' | 'portal' | 'cli';
+  readonly address?: string;
+}
+
+export interface Quotas {
+  readonly instances?: number;
+  readonly vcpus?: number;
+  readonly memoryMiB?: number;
+  readonly volumeGiB?: number;
+}
+
+export interface QuotaUsage {
+  readonly tenantId: string;
+  readonly quotas: Quotas;
+  readonly used: { readonly instances: number; readonly vcpus: number; readonly memoryMiB: number; readonly volumeGiB: number };
+}
+
+export interface Tenant {
+  readonly id: string;
+  readonly name: string;
+  readonly quotas: Quotas;
+  readonly createdAt: string;
+}
+
+export interface CreateTenantRequest {
+  readonly name: string;
+  readonly quotas?: Quotas;
+}
+
+export interface Membership {
+  readonly tenantId: string;
+  readonly role: Role;
+}
+
+export interface User {
+  readonly id: string;
+  readonly name: string;
+  readonly systemAdmin: boolean;
+  readonly memberships: readonly Membership[];
+  readonly createdAt: string;
+}
+
+export interface CreateUserRequest {
+  readonly name: string;
+  readonly password?: string;
+  readonly systemAdmin?: boolean;
+  readonly memberships: readonly Membership[];
+}
+
+export interface ApiTokenView {
+  readonly id: string;
+  readonly name: string;
+  readonly userId: string;
+  readonly tenantId: string;
+  readonly role: Role;
+  readonly createdAt: string;
+  readonly expiresAt?: string;
+  readonly lastUsedAt?: string;
+}
+
+export interface CreateTokenRequest {
+  readonly name: string;
+  /** At most the caller's own role; defaults to it. */
+  readonly role?: Role;
+  readonly expiresInSeconds?: number;
+}
+
+export interface CreatedToken {
+  readonly token: string;
+  readonly view: ApiTokenView;
+}
+
+export interface AccessKeyView {
+  readonly accessKeyId: string;
+  readonly userId: string;
+  readonly tenantId: string;
+  readonly createdAt: string;
+  readonly lastUsedAt?: string;
+}
+
+export interface CreatedAccessKey {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
+export interface AuditEntry {
+  readonly seq: number;
+  readonly at: string;
+  readonly tenantId: string | null;
+  readonly actor: { readonly userId: string; readonly userName: string; readonly via: string; readonly credentialId?: string };
+  readonly door: string;
+  readonly address?: string;
+  /** What was done, e.g. `instance.create`, `provider.add`, `token.revoke`. */
+  readonly action: string;
+  readonly target?: { readonly kind: string; readonly id: string };
+  readonly result: 'success' | 'failure';
+  readonly errorCode?: string;
+  readonly hash: string;
+}
+
+export interface AuditVerification {
+  readonly ok: boolean;
+  readonly entries: number;
+  /** The first entry whose hash or link does not match, when not ok. */
+  readonly brokenAt?: number;
+  readonly reason?: string;
 }
 
 export type ResourceKindOf<T> = T extends Instance ? 'instance' : ResourceKind;

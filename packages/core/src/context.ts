@@ -1,6 +1,8 @@
 import type { DriverFactory, Clock, EventBus, JobQueue, Store, Vault } from './ports/index.js';
 import type { KeyedMutex } from './util/keyed-mutex.js';
-import type { ProviderConnections } from './provider-connections.js';
+import type { Connections } from './provider-connections.js';
+import type { Scope } from './scope.js';
+import type { AuditLog } from './security/audit-log.js';
 import type { InventoryWriter } from './inventory/inventory-writer.js';
 import type { OperationLog } from './operations/operation-log.js';
 
@@ -53,10 +55,14 @@ export interface BrokerContext {
   readonly logger: Logger;
   readonly tuning: BrokerTuning;
   readonly drivers: ReadonlyMap<string, DriverFactory>;
-  readonly connections: ProviderConnections;
+  /** Scoped to the caller's tenant in a caller's context. */
+  readonly connections: Connections;
   readonly inventory: InventoryWriter;
   readonly operations: OperationLog;
   readonly locks: KeyedMutex;
   /** Where each provider's driver may keep files. */
   readonly dataDir: string;
+  readonly audit: AuditLog;
+  /** Present in a caller's context (Broker from `as(principal)`); absent for pollers and workers. */
+  readonly scope?: Scope;
 }

@@ -1,20 +1,25 @@
-import { SkyportError, type Operation } from '@skyport/model';
-import type { Broker } from './broker.js';
+import { SkyportError, type HardwareProfile, type Location, type Operation, type Principal } from '@skyport/model';
+import type { Broker, BrokerService } from './broker.js';
 import { DEFAULT_TUNING, silentLogger, type BrokerContext, type BrokerTuning, type Logger } from './context.js';
 import { InventoryWriter } from './inventory/inventory-writer.js';
 import { ProviderPoller } from './inventory/provider-poller.js';
 import { OperationLog, operationView } from './operations/operation-log.js';
 import { runOperation } from './operations/run-operation.js';
-import { systemClock, type Clock, type DriverFactory, type EventBus, type JobQueue, type Store, type Vault } from './ports/index.js';
+import { systemClock, type Clock, type DriverFactory, type EventBus, type JobQueue, type OperationRecord, type Store, type Vault } from './ports/index.js';
 import { ProviderConnections, providerView } from './provider-connections.js';
+import { Scope, tenantEventFilter } from './scope.js';
+import { AuditLog } from './security/audit-log.js';
+import { authService } from './security/auth-service.js';
+import { guarded } from './security/guard.js';
 import { instanceService, keyPairService, snapshotService, tagService, volumeService } from './services/compute.js';
+import { imageService } from './services/images.js';
 import { providerService, type PollerRegistry } from './services/providers.js';
 import { listKind, recordOf } from './services/queries.js';
-import { sha256Hex } from './util/hash.js';
+import { securityGroupService } from './services/security-groups.js';
+import { tenancyServices } from './services/tenancy.js';
 import { InMemoryEventBus } from './util/in-memory-event-bus.js';
 import { KeyedMutex } from './util/keyed-mutex.js';
 import { StoreJobQueue } from './util/store-job-queue.js';
-import type { HardwareProfile, Image, Location } from '@skyport/model';
 
 export interface BrokerDependencies {
   readonly store: Store;
@@ -32,10 +37,7 @@ export interface BrokerDependencies {
   readonly tuning?: Partial<BrokerTuning>;
 }
 
-/** Records when a token was last used at most this often, to keep reads cheap. */
-const TOKEN_TOUCH_INTERVAL_MS = 60_000;
-
-export function createBroker(deps: BrokerDependencies): Broker {
+export function createBroker(deps: BrokerDependencies): BrokerService {
   const clock = deps.clock ?? systemClock;
   const events = deps.events ?? new InMemoryEventBus();
   const logger = deps.logger ?? silentLogger;
@@ -43,6 +45,7 @@ export function createBroker(deps: BrokerDependencies): Broker {
   const queue = deps.queue ?? new StoreJobQueue({ store: deps.store, clock, workerId: deps.workerId ?? 'embedded', concurrency: tuning.concurrency, onError: (err) => logger.error({ err }, 'job queue error') });
   const drivers = new Map(deps.drivers.map((d) => [d.name, d]));
   const locks = new KeyedMutex();
+  const connections = new ProviderConnections(deps.store, deps.vault, drivers, deps.dataDir);
   const ctx: BrokerContext = {
     store: deps.store,
     clock,
@@ -52,11 +55,12 @@ export function createBroker(deps: BrokerDependencies): Broker {
     logger,
     tuning,
     drivers,
-    connections: new ProviderConnections(deps.store, deps.vault, drivers, deps.dataDir),
+    connections,
     inventory: new InventoryWriter(deps.store, events, clock, locks),
     operations: new OperationLog(deps.store, events, clock, queue),
     locks,
     dataDir: deps.dataDir,
+    audit: new AuditLog(deps.store, clock),
   };
 
   const pollerMap = new Map<string, ProviderPoller>();
@@ -79,69 +83,100 @@ export function createBroker(deps: BrokerDependencies): Broker {
     get: (providerId) => pollerMap.get(providerId),
   };
   const hurry = (providerId: string): void => pollerMap.get(providerId)?.hurry();
-  const lastTouched = new Map<string, number>();
 
-  const broker: Broker = {
-    drivers: {
-      list: () => [...drivers.values()].map(({ name, description, capabilities, behaviour, configFields }) => ({ name, description, capabilities, behaviour, configFields })),
-    },
-    providers: providerService(ctx, pollers),
-    locations: { list: (q) => listKind<Location>(ctx, 'location', q), get: async (id) => (await recordOf(ctx, 'location', id)).data as unknown as Location },
-    hardwareProfiles: { list: (q) => listKind<HardwareProfile>(ctx, 'hardwareProfile', q), get: async (id) => (await recordOf(ctx, 'hardwareProfile', id)).data as unknown as HardwareProfile },
-    images: { list: (q) => listKind<Image>(ctx, 'image', q), get: async (id) => (await recordOf(ctx, 'image', id)).data as unknown as Image },
-    instances: instanceService(ctx, hurry),
-    keyPairs: keyPairService(ctx),
-    volumes: volumeService(ctx, hurry),
-    snapshots: snapshotService(ctx, hurry),
-    tags: tagService(ctx),
-    operations: {
-      async list(query = {}) {
-        const page = await ctx.store.operations.list({ limit: query.limit ?? 100, ...query });
-        return { items: page.items.map(operationView), ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }) };
+  /** The use cases with every lookup limited to the caller's tenant. */
+  function scopedBroker(principal: Principal): Broker {
+    const scope = new Scope(deps.store, principal);
+    const sctx: BrokerContext = { ...ctx, scope, connections: connections.scoped(scope) };
+    const operation = async (id: string): Promise<OperationRecord> => {
+      const record = await sctx.store.operations.get(id);
+      if (!record || record.providerId === null || !(await scope.ownsProvider(record.providerId))) {
+        throw new SkyportError('NotFound', `operation ${id} does not exist`, { details: { operationId: id } });
+      }
+      return record;
+    };
+    return {
+      drivers: {
+        list: () => [...drivers.values()].map(({ name, description, capabilities, behaviour, configFields }) => ({ name, description, capabilities, behaviour, configFields })),
       },
-      get: async (id) => operationView(await ctx.operations.get(id)),
-      async waitFor(id, timeoutMs) {
-        const deadline = Date.now() + timeoutMs;
-        // Wake on the operation's own events; poll as a fallback (another process may run it).
-        let wake: (() => void) | undefined;
-        const unsubscribe = events.subscribe((e) => {
-          if (e.type === 'operation.updated' && e.operation.id === id) wake?.();
-        });
-        try {
-          for (;;) {
-            const op: Operation = operationView(await ctx.operations.get(id));
-            if (op.status === 'succeeded' || op.status === 'failed' || op.status === 'cancelled') return op;
-            const left = deadline - Date.now();
-            if (left <= 0) {
-              throw new SkyportError('Timeout', `operation ${id} is still ${op.status} (${op.progress}%) after ${Math.round(timeoutMs / 1000)} s`, { details: { status: op.status, progress: op.progress } });
+      providers: providerService(sctx, pollers),
+      locations: { list: (q) => listKind<Location>(sctx, 'location', q), get: async (id) => (await recordOf(sctx, 'location', id)).data as unknown as Location },
+      hardwareProfiles: { list: (q) => listKind<HardwareProfile>(sctx, 'hardwareProfile', q), get: async (id) => (await recordOf(sctx, 'hardwareProfile', id)).data as unknown as HardwareProfile },
+      images: imageService(sctx, hurry),
+      securityGroups: securityGroupService(sctx),
+      instances: instanceService(sctx, hurry),
+      keyPairs: keyPairService(sctx),
+      volumes: volumeService(sctx, hurry),
+      snapshots: snapshotService(sctx, hurry),
+      tags: tagService(sctx),
+      operations: {
+        async list(query = {}) {
+          if (query.providerId !== undefined) await sctx.connections.record(query.providerId);
+          // The store pages by one provider at most; a tenant spans several, so other tenants'
+          // operations are dropped here. A page may then hold fewer than `limit` items.
+          const page = await sctx.store.operations.list({ ...query, limit: query.limit ?? 100 });
+          const owned = await scope.providerIds();
+          const items = page.items.filter((r) => r.providerId !== null && owned.includes(r.providerId)).map(operationView);
+          return { items, ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }) };
+        },
+        get: async (id) => operationView(await operation(id)),
+        async waitFor(id, timeoutMs) {
+          await operation(id);
+          const deadline = Date.now() + timeoutMs;
+          // Wake on the operation's own events; poll as a fallback (another process may run it).
+          let wake: (() => void) | undefined;
+          const unsubscribe = events.subscribe((e) => {
+            if (e.type === 'operation.updated' && e.operation.id === id) wake?.();
+          });
+          try {
+            for (;;) {
+              const op = operationView(await ctx.operations.get(id));
+              if (op.status === 'succeeded' || op.status === 'failed' || op.status === 'cancelled') return op;
+              const left = deadline - Date.now();
+              if (left <= 0) {
+                throw new SkyportError('Timeout', `operation ${id} is still ${op.status} (${op.progress}%) after ${Math.round(timeoutMs / 1000)} s`, { details: { status: op.status, progress: op.progress } });
+              }
+              await new Promise<void>((resolve) => {
+                const timer = setTimeout(resolve, Math.min(left, 1000));
+                wake = () => {
+                  clearTimeout(timer);
+                  resolve();
+                };
+              });
             }
-            await new Promise<void>((resolve) => {
-              const timer = setTimeout(resolve, Math.min(left, 1000));
-              wake = () => {
-                clearTimeout(timer);
-                resolve();
-              };
-            });
+          } finally {
+            unsubscribe();
           }
-        } finally {
-          unsubscribe();
-        }
+        },
       },
-    },
-    events: { subscribe: (listener) => events.subscribe(listener) },
-    auth: {
-      async authenticate(token) {
-        const record = token.length > 0 ? await ctx.store.tokens.findByHash(sha256Hex(token)) : undefined;
-        const now = clock.now();
-        if (!record) throw new SkyportError('Unauthenticated', 'the API token is not valid');
-        if (record.expiresAt !== null && record.expiresAt <= now.toISOString()) throw new SkyportError('Unauthenticated', `the API token "${record.name}" expired at ${record.expiresAt}`);
-        if (now.getTime() - (lastTouched.get(record.id) ?? 0) > TOKEN_TOUCH_INTERVAL_MS) {
-          lastTouched.set(record.id, now.getTime());
-          await ctx.store.tokens.touch(record.id, now.toISOString());
-        }
-        return { tokenId: record.id, role: record.role };
+      events: {
+        subscribe(listener) {
+          // Events are published before a subscriber could ask which tenant owns them: keep a set
+          // of owned providers, filled now and kept current by provider events.
+          const owned = new Set<string>();
+          const mine = tenantEventFilter(owned, principal.tenantId);
+          let ready = false;
+          const early: Parameters<typeof listener>[0][] = [];
+          const unsubscribe = events.subscribe((event) => {
+            if (!ready) early.push(event);
+            else if (mine(event)) listener(event);
+          });
+          void scope.providerIds().then((ids) => {
+            for (const id of ids) owned.add(id);
+            ready = true;
+            for (const event of early.splice(0)) if (mine(event)) listener(event);
+          });
+          return unsubscribe;
+        },
       },
-    },
+      ...tenancyServices(sctx, principal),
+      whoami: () => principal,
+    };
+  }
+
+  return {
+    as: (principal) => guarded(scopedBroker(principal), principal, ctx.audit, logger),
+    auth: authService(ctx),
     async start() {
       if (started) return;
       started = true;
@@ -159,8 +194,7 @@ export function createBroker(deps: BrokerDependencies): Broker {
     async stop() {
       await Promise.all([...pollerMap.values()].map((p) => p.stop()));
       await queue.stop();
-      await ctx.connections.closeAll();
+      await connections.closeAll();
     },
   };
-  return broker;
 }

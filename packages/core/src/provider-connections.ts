@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { SkyportError, type Provider } from '@skyport/model';
 import type { CloudDriver, DriverFactory, ProviderRecord, Store, Vault } from './ports/index.js';
+import type { Scope } from './scope.js';
 
 export interface Connection {
   readonly record: ProviderRecord;
@@ -8,13 +9,28 @@ export interface Connection {
   readonly driver: CloudDriver;
 }
 
+/** Another tenant's provider is reported exactly like a missing one. */
+export function providerNotFound(idOrName: string): SkyportError {
+  return new SkyportError('NotFound', `provider ${idOrName} does not exist; list providers with GET /api/v1/providers`, { details: { provider: idOrName } });
+}
+
 /** The folder a provider's driver keeps its files in; named after the provider, so it survives re-adding. */
 export function providerDataDir(dataDir: string, providerName: string): string {
   return join(dataDir, 'providers', providerName);
 }
 
+/** Provider lookups and live drivers; scoped versions see one tenant's providers only. */
+export interface Connections {
+  factoryFor(driverName: string): DriverFactory;
+  /** Resolves a provider by id or name. */
+  record(idOrName: string): Promise<ProviderRecord>;
+  get(idOrName: string): Promise<Connection>;
+  drop(providerId: string): Promise<void>;
+  closeAll(): Promise<void>;
+}
+
 /** One live driver per provider, created on first use with its decrypted credentials. */
-export class ProviderConnections {
+export class ProviderConnections implements Connections {
   readonly #cache = new Map<string, Connection>();
 
   constructor(
@@ -37,8 +53,26 @@ export class ProviderConnections {
   /** Resolves a provider by id or name. */
   async record(idOrName: string): Promise<ProviderRecord> {
     const record = (await this.store.providers.get(idOrName)) ?? (await this.store.providers.getByName(idOrName));
-    if (!record) throw new SkyportError('NotFound', `provider ${idOrName} does not exist; list providers with GET /api/v1/providers`, { details: { provider: idOrName } });
+    if (!record) throw providerNotFound(idOrName);
     return record;
+  }
+
+  /** The same lookups, limited to one tenant's providers. */
+  scoped(scope: Scope): Connections {
+    const inner = this;
+    return {
+      factoryFor: (driverName) => inner.factoryFor(driverName),
+      async record(idOrName) {
+        const record = await inner.record(idOrName);
+        if (!scope.owns(record)) throw providerNotFound(idOrName);
+        return record;
+      },
+      async get(idOrName) {
+        return inner.get((await this.record(idOrName)).id);
+      },
+      drop: (providerId) => inner.drop(providerId),
+      closeAll: () => inner.closeAll(),
+    };
   }
 
   async get(idOrName: string): Promise<Connection> {
@@ -79,6 +113,7 @@ export class ProviderConnections {
 export function providerView(record: ProviderRecord, factory: DriverFactory | undefined): Provider & Pick<DriverFactory, 'capabilities' | 'behaviour'> {
   return {
     id: record.id,
+    tenantId: record.tenantId,
     name: record.name,
     driver: record.driver,
     ...(record.endpoint === null ? {} : { endpoint: record.endpoint }),

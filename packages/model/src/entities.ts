@@ -14,6 +14,8 @@ export type ProviderStatus = 'available' | 'unavailable' | 'unknown';
 /** A configured cloud account: driver, endpoint, region, credentials. */
 export interface Provider {
   readonly id: string;
+  /** The tenant that owns the provider and everything in it. */
+  readonly tenantId: string;
   readonly name: string;
   readonly driver: string;
   readonly endpoint?: string;

@@ -5,3 +5,4 @@ export * from './entities.js';
 export * from './hardware-profile.js';
 export * from './ids.js';
 export * from './principal.js';
+export * from './security-group-rules.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { newId } from '@skyport/model';
+import { newId, type Principal } from '@skyport/model';
 import { sha256Hex, type Broker, type Store } from '@skyport/core';
 
 export interface AdminToken {
@@ -9,22 +9,49 @@ export interface AdminToken {
   readonly token?: string;
   readonly path: string;
   readonly createdNow: boolean;
+  /** The first administrator, for what the broker does on its own behalf at start (seeding). */
+  readonly principal: Principal;
 }
 
+/** Fixed ids, so a database upgraded from before tenancy and a new one agree. */
+export const DEFAULT_TENANT_ID = 'tnt-00000000000000000';
+export const ADMIN_USER_ID = 'usr-00000000000000000';
+
 /**
- * On first start (no tokens at all) creates the admin token, stores only its hash and writes
- * the token to `<data dir>/admin-token` with mode 0600.
+ * On first start creates the `default` tenant, the `admin` user (a system administrator) and
+ * its API token; stores only the token's hash and writes the token to `<data dir>/admin-token`
+ * with mode 0600.
  */
 export async function ensureAdminToken(store: Store, dataDir: string, now: Date): Promise<AdminToken> {
   const path = join(dataDir, 'admin-token');
+  const at = now.toISOString();
+  if (!(await store.tenants.get(DEFAULT_TENANT_ID))) {
+    await store.tenants.insert({ id: DEFAULT_TENANT_ID, name: 'default', quotas: {}, createdAt: at });
+  }
+  if (!(await store.users.get(ADMIN_USER_ID))) {
+    await store.users.insert({ id: ADMIN_USER_ID, name: 'admin', passwordHash: null, systemAdmin: true, memberships: [{ tenantId: DEFAULT_TENANT_ID, role: 'admin' }], createdAt: at, deletedAt: null });
+  }
+  const principal: Principal = { userId: ADMIN_USER_ID, userName: 'admin', tenantId: DEFAULT_TENANT_ID, role: 'admin', systemAdmin: true, via: 'token', door: 'internal' };
   if ((await store.tokens.list()).length > 0) {
     const token = existsSync(path) ? readFileSync(path, 'utf8').trim() : undefined;
-    return { ...(token === undefined ? {} : { token }), path, createdNow: false };
+    return { ...(token === undefined ? {} : { token }), path, createdNow: false, principal };
   }
   const token = `skp_${randomBytes(32).toString('base64url')}`;
-  await store.tokens.insert({ id: newId('token'), name: 'admin', tokenHash: sha256Hex(token), role: 'admin', createdAt: now.toISOString(), expiresAt: null, lastUsedAt: null });
+  await store.tokens.insert({
+    id: newId('token'),
+    name: 'admin',
+    tokenHash: sha256Hex(token),
+    userId: ADMIN_USER_ID,
+    tenantId: DEFAULT_TENANT_ID,
+    role: 'admin',
+    kind: 'api',
+    createdAt: at,
+    expiresAt: null,
+    lastUsedAt: null,
+    revokedAt: null,
+  });
   writeFileSync(path, token + '\n', { mode: 0o600 });
-  return { token, path, createdNow: true };
+  return { token, path, createdNow: true, principal };
 }
 
 /** The two simulated clouds a new user finds on first start. */

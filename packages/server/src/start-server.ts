@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { pino, type Logger as PinoLogger } from 'pino';
-import { createBroker, type Broker, type BrokerTuning } from '@skyport/core';
+import { createBroker, type BrokerService, type BrokerTuning } from '@skyport/core';
 import { createApi } from '@skyport/api';
 import { createStore } from '@skyport/store';
 import { simDriver } from '@skyport/driver-sim';
@@ -15,7 +15,7 @@ export const DRIVERS: readonly DriverFactory[] = [simDriver];
 
 export interface RunningServer {
   readonly url: string;
-  readonly broker: Broker;
+  readonly broker: BrokerService;
   readonly adminToken: AdminToken;
   readonly logger: PinoLogger;
   close(): Promise<void>;
@@ -35,9 +35,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     const vault = AesGcmVault.fromConfig(config.masterKey, config.dataDir);
     const broker = createBroker({ store, vault, drivers: DRIVERS, dataDir: config.dataDir, logger, ...(options.tuning === undefined ? {} : { tuning: options.tuning }) });
     const adminToken = await ensureAdminToken(store, config.dataDir, new Date());
-    if (adminToken.createdNow && config.seedSimulatedClouds) await seedSimulatedClouds(broker);
+    if (adminToken.createdNow && config.seedSimulatedClouds) await seedSimulatedClouds(broker.as(adminToken.principal));
     await broker.start();
-    const app = await createApi({ broker, version: VERSION, logger: logger.child({ component: 'api' }) });
+    const app = await createApi({ service: broker, version: VERSION, logger: logger.child({ component: 'api' }) });
     const address = await app.listen({ host: config.host, port: config.port });
     const url = address.replace('[::1]', 'localhost');
     return {

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { INSTANCE_STATES, INSTANCE_STATE_MACHINE, type InstanceAction, type InstanceState } from '@skyport/model';
 import { InstanceSchema } from '../schemas/entities.js';
 import { errorResponses } from '../schemas/error.js';
-import { IdParams, TagsSchema } from '../schemas/helpers.js';
+import { IdParams, ReadonlyArray, TagsSchema } from '../schemas/helpers.js';
 import { AllowedListParam, checkAllowed, splitList } from '../list-query.js';
 import { inventoryRoutes } from './inventory-routes.js';
 import { IdempotencyHeaders, accepted, acceptedResponses, createOptions, unlessShuttingDown, type RoutePlugin } from './plugin.js';
@@ -27,6 +27,9 @@ export const CreateInstanceBody = Type.Object(
     locationId: Type.Optional(Type.String({ minLength: 1 })),
     keyName: Type.Optional(Type.String({ minLength: 1, description: 'A key pair of the provider to install.' })),
     userData: Type.Optional(Type.String({ description: 'Passed to the guest at first boot (cloud-init).' })),
+    securityGroupIds: Type.Optional(
+      ReadonlyArray(Type.String({ minLength: 1 }), { minItems: 1, maxItems: 5, description: "Security groups of the same provider (capability `securityGroups`); default: the provider's default group." }),
+    ),
     tags: Type.Optional(TagsSchema),
   },
   { additionalProperties: false },

@@ -22,6 +22,7 @@ const TAGGABLE: readonly (readonly [path: string, kind: TaggableKind, operationI
   ['snapshots', 'snapshot', 'updateSnapshotTags', 'a snapshot'],
   ['images', 'image', 'updateImageTags', 'an image'],
   ['key-pairs', 'keyPair', 'updateKeyPairTags', 'a key pair'],
+  ['security-groups', 'securityGroup', 'updateSecurityGroupTags', 'a security group'],
 ];
 
 export const tagRoutes: RoutePlugin = async (app, { broker }) => {

@@ -10,7 +10,7 @@
  * leaked into an object) out of every response.
  */
 import { Type } from '@sinclair/typebox';
-import { INSTANCE_ACTIONS, INSTANCE_STATES } from '@skyport/model';
+import { INSTANCE_ACTIONS, INSTANCE_STATES, RULE_PROTOCOLS } from '@skyport/model';
 import { JsonObject, ReadonlyArray, StringEnum, TagsSchema } from './helpers.js';
 
 const DateTime = (description: string) => Type.String({ format: 'date-time', description });
@@ -39,7 +39,9 @@ export const CapabilitiesSchema = Type.Object(
     volumes: Type.Optional(Type.Object({ attachWhileRunning: Type.Boolean(), maxSizeGiB: Type.Number() })),
     snapshots: Type.Optional(Type.Object({ volume: Type.Boolean() })),
     tags: Type.Optional(Type.Object({ kinds: ReadonlyArray(StringEnum(TAGGABLE_KINDS)), maxPerResource: Type.Integer() })),
+    securityGroups: Type.Optional(Type.Object({ egress: Type.Boolean({ description: 'Egress (outbound) rules can be managed, not only ingress.' }) })),
     imageImport: Type.Optional(Type.Object({ formats: ReadonlyArray(StringEnum(DISK_FORMATS)) })),
+    diskExport: Type.Optional(Type.Object({ formats: ReadonlyArray(StringEnum(DISK_FORMATS)) }, { description: "An image's or a stopped instance's disk can be read, e.g. to export it." })),
     imageFromInstance: Type.Optional(Type.Object({ whileRunning: Type.Boolean() })),
   },
   { $id: 'Capabilities', description: 'What a driver can do; an absent group means the feature is not supported at all.' },
@@ -77,6 +79,7 @@ export const DriverInfoSchema = Type.Object(
 
 const providerProperties = {
   id: Type.String(),
+  tenantId: Type.String({ description: 'The tenant that owns the provider.' }),
   name: Type.String(),
   driver: Type.String(),
   endpoint: Type.Optional(Type.String()),
@@ -176,6 +179,7 @@ export const InstanceSchema = Type.Object(
     diskGiB: Type.Integer(),
     locationId: Type.Optional(Type.String()),
     keyName: Type.Optional(Type.String()),
+    securityGroupIds: Type.Optional(ReadonlyArray(Type.String(), { description: 'The security groups the instance is in (when the provider has them).' })),
     addresses: ReadonlyArray(Type.Ref(InstanceAddressSchema)),
     tags: TagsSchema,
     createdAt: DateTime('When the instance was created.'),
@@ -225,6 +229,30 @@ export const SnapshotSchema = Type.Object(
     createdAt: DateTime('When the snapshot was started.'),
   },
   { $id: 'Snapshot' },
+);
+
+export const SecurityGroupRuleSchema = Type.Object(
+  {
+    protocol: StringEnum(RULE_PROTOCOLS, { description: '`-1` means all protocols (then no ports).' }),
+    fromPort: Type.Optional(Type.Integer({ minimum: -1, maximum: 65535, description: 'First port (tcp/udp, 0-65535), or the ICMP type (-1 = any).' })),
+    toPort: Type.Optional(Type.Integer({ minimum: -1, maximum: 65535, description: 'Last port (tcp/udp, >= fromPort), or the ICMP code (-1 = any).' })),
+    cidr: Type.String({ minLength: 1, description: 'IPv4 or IPv6 CIDR block the traffic comes from (ingress) or goes to (egress).', examples: ['0.0.0.0/0', '10.0.0.0/8', '::/0'] }),
+  },
+  { $id: 'SecurityGroupRule', additionalProperties: false, description: 'Traffic of one protocol on a port range from (or to) a CIDR block.' },
+);
+
+export const SecurityGroupSchema = Type.Object(
+  {
+    id: Type.String(),
+    providerId: Type.String(),
+    name: Type.String(),
+    description: Type.String(),
+    ingress: ReadonlyArray(Type.Ref(SecurityGroupRuleSchema)),
+    egress: ReadonlyArray(Type.Ref(SecurityGroupRuleSchema)),
+    tags: TagsSchema,
+    createdAt: DateTime('When the group was created.'),
+  },
+  { $id: 'SecurityGroup', description: 'A firewall: instances in the group accept only the traffic its ingress rules allow.' },
 );
 
 export const InstanceStateInfoSchema = Type.Object(

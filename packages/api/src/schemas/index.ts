@@ -15,6 +15,8 @@ import {
   ProfileDimensionSchema,
   ProviderSchema,
   ProviderViewSchema,
+  SecurityGroupRuleSchema,
+  SecurityGroupSchema,
   SnapshotSchema,
   VolumeSchema,
 } from './entities.js';
@@ -40,6 +42,8 @@ export const SHARED_SCHEMAS = [
   KeyPairSchema,
   VolumeSchema,
   SnapshotSchema,
+  SecurityGroupRuleSchema,
+  SecurityGroupSchema,
   InstanceStateInfoSchema,
   CapabilityDescriptionSchema,
 ] as const;

@@ -11,9 +11,13 @@ import type { CreateKeyPairBody, CreatedKeyPairSchema } from '../routes/key-pair
 import type { CreateVolumeBody } from '../routes/volumes.js';
 import type { CreateSnapshotBody } from '../routes/snapshots.js';
 import type { TagChangeBody } from '../routes/tags.js';
+import type { CreateSecurityGroupBody } from '../routes/security-groups.js';
+import type { CreateImageBody } from '../routes/images.js';
 import type {
   AddProviderRequest,
+  CreateImageRequest,
   CreateInstanceRequest,
+  CreateSecurityGroupRequest,
   CreateKeyPairRequest,
   CreateSnapshotRequest,
   CreateVolumeRequest,
@@ -41,6 +45,8 @@ import type {
   OperationStatus,
   Provider,
   ProviderStatus,
+  SecurityGroup,
+  SecurityGroupRule,
   SkyportErrorJson,
   Snapshot,
   SnapshotState,
@@ -70,6 +76,8 @@ export interface SchemaChecks {
   keyPair: Describes<typeof E.KeyPairSchema, KeyPair>;
   volume: Describes<typeof E.VolumeSchema, Volume>;
   snapshot: Describes<typeof E.SnapshotSchema, Snapshot>;
+  securityGroup: Describes<typeof E.SecurityGroupSchema, SecurityGroup>;
+  securityGroupRule: Describes<typeof E.SecurityGroupRuleSchema, SecurityGroupRule>;
   instanceStateInfo: Describes<typeof E.InstanceStateInfoSchema, InstanceStateInfo>;
   capabilityDescription: Describes<typeof E.CapabilityDescriptionSchema, CapabilityDescription>;
   operation: Describes<typeof OperationSchema, Operation>;
@@ -92,6 +100,8 @@ export interface SchemaChecks {
   createVolume: Describes<typeof CreateVolumeBody, CreateVolumeRequest>;
   createSnapshot: Describes<typeof CreateSnapshotBody, CreateSnapshotRequest>;
   tagChange: Describes<typeof TagChangeBody, TagChange>;
+  createSecurityGroup: Describes<typeof CreateSecurityGroupBody, CreateSecurityGroupRequest>;
+  createImage: Describes<typeof CreateImageBody, CreateImageRequest>;
 }
 
 type Failing<T> = { [K in keyof T]: T[K] extends true ? never : K }[keyof T];

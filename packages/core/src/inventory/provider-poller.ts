@@ -5,15 +5,20 @@ import { providerView } from '../provider-connections.js';
 import { withRetry } from '../util/retry.js';
 import type { AnyNative } from './resource-mapper.js';
 
-/** Listing order matters: referenced kinds first, so references resolve to broker ids. */
-const SYNC_ORDER: readonly { kind: ResourceKind; list: (d: CloudDriver) => Promise<AnyNative[]> }[] = [
-  { kind: 'location', list: (d) => d.listLocations() },
-  { kind: 'hardwareProfile', list: (d) => d.listHardwareProfiles() },
-  { kind: 'image', list: (d) => d.listImages() },
-  { kind: 'keyPair', list: (d) => d.listKeyPairs() },
-  { kind: 'instance', list: (d) => d.listInstances() },
-  { kind: 'snapshot', list: (d) => d.listSnapshots() },
-  { kind: 'volume', list: (d) => d.listVolumes() },
+/**
+ * Listing order matters: referenced kinds first, so references resolve to broker ids.
+ * `lister` gives undefined for an optional kind the driver does not have; that kind is skipped.
+ */
+const SYNC_ORDER: readonly { kind: ResourceKind; lister: (d: CloudDriver) => (() => Promise<AnyNative[]>) | undefined }[] = [
+  { kind: 'location', lister: (d) => () => d.listLocations() },
+  { kind: 'hardwareProfile', lister: (d) => () => d.listHardwareProfiles() },
+  { kind: 'image', lister: (d) => () => d.listImages() },
+  { kind: 'keyPair', lister: (d) => () => d.listKeyPairs() },
+  // Before instances: they refer to their groups.
+  { kind: 'securityGroup', lister: (d) => d.listSecurityGroups?.bind(d) },
+  { kind: 'instance', lister: (d) => () => d.listInstances() },
+  { kind: 'snapshot', lister: (d) => () => d.listSnapshots() },
+  { kind: 'volume', lister: (d) => () => d.listVolumes() },
 ];
 
 const TRANSITIONAL_OTHER = new Set(['creating', 'attaching', 'detaching', 'deleting', 'pending']);
@@ -107,8 +112,10 @@ export class ProviderPoller {
       const { driver } = await ctx.connections.get(this.providerId);
       let changes = 0;
       let moving = false;
-      for (const { kind, list } of SYNC_ORDER) {
-        const natives = await withRetry(() => list(driver), {
+      for (const { kind, lister } of SYNC_ORDER) {
+        const list = lister(driver);
+        if (list === undefined) continue;
+        const natives = await withRetry(list, {
           attempts: 3,
           baseDelayMs: tuning.retryBaseDelayMs,
           maxDelayMs: 5_000,

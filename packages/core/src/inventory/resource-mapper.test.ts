@@ -30,3 +30,14 @@ test('a volume attachment points at the broker id of the instance', () => {
   const entity = toBrokerEntity('volume', 'vol-1', 'prv-1', native, ref);
   assert.deepEqual(entity['attachment'], { instanceId: 'i-9', device: '/dev/vdb' });
 });
+
+test("an instance's security groups are mapped to broker ids", () => {
+  const groups = new Map([['securityGroup:sg-native-a', 'sg-1']]);
+  const groupRef = (kind: string, nativeId: string) => groups.get(`${kind}:${nativeId}`) ?? ref(kind, nativeId);
+  const native: NativeInstance = {
+    nativeId: 'vm-2', name: 'db', state: 'running', rawState: 'ACTIVE', imageId: 'img-1', hardwareProfileId: 'small', securityGroupIds: ['sg-native-a', 'sg-native-b'],
+    cpus: 1, memoryMiB: 512, diskGiB: 10, addresses: [], tags: {}, createdAt: '2026-01-01T00:00:00Z',
+  };
+  const entity = toBrokerEntity('instance', 'i-2', 'prv-1', native, groupRef);
+  assert.deepEqual(entity['securityGroupIds'], ['sg-1', 'native:sg-native-b']);
+});

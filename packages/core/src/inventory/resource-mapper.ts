@@ -52,6 +52,7 @@ export function toBrokerEntity(kind: ResourceKind, id: string, providerId: strin
         imageId: ref('image', n.imageId),
         hardwareProfileId: ref('hardwareProfile', n.hardwareProfileId),
         ...(n.locationId === undefined ? {} : { locationId: ref('location', n.locationId) }),
+        ...(n.securityGroupIds === undefined ? {} : { securityGroupIds: n.securityGroupIds.map((g) => ref('securityGroup', g)) }),
       };
     }
     case 'volume': {

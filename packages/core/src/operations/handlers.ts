@@ -1,4 +1,4 @@
-import { ACTION_TARGET_STATE, SkyportError, type Instance, type InstanceAction, type InstanceState, type ResourceKind } from '@skyport/model';
+import { ACTION_TARGET_STATE, SkyportError, type Instance, type InstanceAction, type InstanceState, type ResourceKind, type Tags } from '@skyport/model';
 import type { BrokerContext } from '../context.js';
 import type { Connection } from '../provider-connections.js';
 import type {
@@ -42,6 +42,15 @@ export interface VolumeActionInput {
 }
 export interface SnapshotCreateInput {
   readonly request: DriverCreateSnapshotRequest;
+}
+export interface ImageCreateInput {
+  readonly instanceNativeId: string;
+  readonly name: string;
+  readonly description?: string;
+  readonly tags?: Tags;
+}
+export interface ImageDeleteInput {
+  readonly nativeId: string;
 }
 
 function input<T>(op: OperationRecord): T {
@@ -116,7 +125,13 @@ async function observeInstance(step: StepContext, nativeId: string): Promise<Ins
 async function observeListed(step: StepContext, kind: ResourceKind, nativeId: string): Promise<ResourceRecord | undefined> {
   const { driver } = step.conn;
   const listing: AnyNative[] =
-    kind === 'volume' ? await driver.listVolumes() : kind === 'snapshot' ? await driver.listSnapshots() : await driver.listKeyPairs();
+    kind === 'volume'
+      ? await driver.listVolumes()
+      : kind === 'snapshot'
+        ? await driver.listSnapshots()
+        : kind === 'image'
+          ? await driver.listImages()
+          : await driver.listKeyPairs();
   const native = listing.find((n) => n.nativeId === nativeId);
   if (!native) return undefined;
   return step.ctx.inventory.put(step.conn.record.id, kind, native, step.op.targetId ?? undefined);
@@ -258,6 +273,51 @@ const deleteSnapshot: OperationHandler = async (step) => {
   return {};
 };
 
+const createImage: OperationHandler = async (step) => {
+  const { instanceNativeId, name, description, tags } = input<ImageCreateInput>(step.op);
+  const { driver } = step.conn;
+  if (!driver.createImageFromInstance) throw new SkyportError('Unsupported', `provider ${step.conn.record.name} does not support creating images from instances`);
+  let nativeId = step.op.result?.['nativeId'] as string | undefined;
+  if (nativeId === undefined) {
+    await step.report(5, `asking ${step.conn.record.name} to create image ${name}`);
+    const create = driver.createImageFromInstance.bind(driver);
+    const options = { ...(description === undefined ? {} : { description }), ...(tags === undefined ? {} : { tags }) };
+    const native = await call(step, () => create(instanceNativeId, name, options), false);
+    nativeId = native.nativeId;
+    await step.ctx.inventory.put(step.conn.record.id, 'image', native, step.op.targetId ?? undefined);
+    await step.checkpoint({ nativeId });
+  }
+  const id = nativeId;
+  await waitUntil(
+    step,
+    `creating image ${name}`,
+    () => observeListed(step, 'image', id),
+    (r) => (!r ? 'the image disappeared at the provider' : r.state === 'available' ? true : r.state === 'failed' ? 'the image failed at the provider' : false),
+    async (r) => {
+      if (r) await step.report(50, `image is ${r.state}`);
+    },
+  );
+  return { nativeId, imageId: step.op.targetId };
+};
+
+const deleteImage: OperationHandler = async (step) => {
+  const { nativeId } = input<ImageDeleteInput>(step.op);
+  const { driver } = step.conn;
+  if (!driver.deleteImage) throw new SkyportError('Unsupported', `provider ${step.conn.record.name} does not support deleting images`);
+  if (step.op.result?.['accepted'] !== true) {
+    await step.report(10, `asking ${step.conn.record.name} to delete the image`);
+    const remove = driver.deleteImage.bind(driver);
+    // A retried delete may find the image already gone: that is the outcome asked for.
+    await call(step, () => remove(nativeId)).catch((error: unknown) => {
+      if (!(error instanceof SkyportError && error.code === 'NotFound')) throw error;
+    });
+    await step.checkpoint({ accepted: true });
+  }
+  await waitUntil(step, `deleting image ${step.op.targetId}`, () => observeListed(step, 'image', nativeId), (r) => !r || r.state === 'deleted');
+  await markGone(step);
+  return {};
+};
+
 export const OPERATION_HANDLERS: Readonly<Record<string, OperationHandler>> = {
   'instance.create': createInstance,
   'instance.start': instanceAction('start'),
@@ -270,4 +330,6 @@ export const OPERATION_HANDLERS: Readonly<Record<string, OperationHandler>> = {
   'volume.delete': volumeAction('delete'),
   'snapshot.create': createSnapshot,
   'snapshot.delete': deleteSnapshot,
+  'image.create': createImage,
+  'image.delete': deleteImage,
 };

@@ -2,10 +2,13 @@
  * Persistence port. Implemented with Kysely over SQLite (embedded) and PostgreSQL (scale-out)
  * by @skyport/store; both pass the same contract tests. All times are ISO-8601 strings.
  */
-import type { OperationStatus, ProviderStatus, ResourceKind, SkyportErrorJson, Tags } from '@skyport/model';
+import type { OperationStatus, ProviderStatus, ResourceKind, Role, SkyportErrorJson, Tags } from '@skyport/model';
 
 export interface ProviderRecord {
   readonly id: string;
+  /** The tenant that owns the provider and, through it, every resource in it. */
+  readonly tenantId: string;
+  /** Unique across tenants: it names the provider's data folder and EC2 region. */
   readonly name: string;
   readonly driver: string;
   readonly endpoint: string | null;
@@ -89,7 +92,8 @@ export interface ProviderStore {
   insert(record: ProviderRecord): Promise<void>;
   get(id: string): Promise<ProviderRecord | undefined>;
   getByName(name: string): Promise<ProviderRecord | undefined>;
-  list(): Promise<ProviderRecord[]>;
+  /** All providers, or those of one tenant. */
+  list(tenantId?: string): Promise<ProviderRecord[]>;
   update(id: string, patch: Partial<Omit<ProviderRecord, 'id' | 'createdAt'>>): Promise<void>;
   delete(id: string): Promise<void>;
 }
@@ -157,18 +161,129 @@ export interface ApiTokenRecord {
   readonly name: string;
   /** SHA-256 of the token, hex; the token itself is shown once and never stored. */
   readonly tokenHash: string;
-  readonly role: 'admin' | 'operator' | 'viewer';
+  readonly userId: string;
+  readonly tenantId: string;
+  readonly role: Role;
+  /** `api`: created by a user; `session`: issued by a password login. */
+  readonly kind: 'api' | 'session';
   readonly createdAt: string;
   readonly expiresAt: string | null;
   readonly lastUsedAt: string | null;
+  readonly revokedAt: string | null;
 }
 
 export interface ApiTokenStore {
   insert(record: ApiTokenRecord): Promise<void>;
+  get(id: string): Promise<ApiTokenRecord | undefined>;
   findByHash(tokenHash: string): Promise<ApiTokenRecord | undefined>;
-  list(): Promise<ApiTokenRecord[]>;
+  /** Newest first; revoked tokens included (they show as revoked). */
+  list(filter?: { readonly userId?: string; readonly tenantId?: string }): Promise<ApiTokenRecord[]>;
   touch(id: string, at: string): Promise<void>;
-  delete(id: string): Promise<void>;
+  revoke(id: string, at: string): Promise<void>;
+  /** Revokes every token of a user (when the user is deleted). */
+  revokeByUser(userId: string, at: string): Promise<void>;
+}
+
+/** Limits per tenant; absent means unlimited. */
+export interface QuotaRecord {
+  readonly instances?: number;
+  readonly vcpus?: number;
+  readonly memoryMiB?: number;
+  readonly volumeGiB?: number;
+}
+
+export interface TenantRecord {
+  readonly id: string;
+  /** Unique. */
+  readonly name: string;
+  readonly quotas: QuotaRecord;
+  readonly createdAt: string;
+}
+
+export interface TenantStore {
+  insert(record: TenantRecord): Promise<void>;
+  get(id: string): Promise<TenantRecord | undefined>;
+  getByName(name: string): Promise<TenantRecord | undefined>;
+  list(): Promise<TenantRecord[]>;
+  update(id: string, patch: Partial<Pick<TenantRecord, 'quotas' | 'name'>>): Promise<void>;
+}
+
+export interface UserRecord {
+  readonly id: string;
+  /** Unique. */
+  readonly name: string;
+  /** `scrypt$N$r$p$salt$hash` (base64url), or null for users who only use tokens. */
+  readonly passwordHash: string | null;
+  readonly systemAdmin: boolean;
+  readonly memberships: readonly { readonly tenantId: string; readonly role: Role }[];
+  readonly createdAt: string;
+  readonly deletedAt: string | null;
+}
+
+export interface UserStore {
+  insert(record: UserRecord): Promise<void>;
+  get(id: string): Promise<UserRecord | undefined>;
+  getByName(name: string): Promise<UserRecord | undefined>;
+  /** Users not deleted; with a tenant, only its members. */
+  list(tenantId?: string): Promise<UserRecord[]>;
+  update(id: string, patch: Partial<Pick<UserRecord, 'passwordHash' | 'memberships' | 'systemAdmin' | 'deletedAt'>>): Promise<void>;
+}
+
+export interface AccessKeyRecord {
+  /** The access key id (`AKSP...`), public. */
+  readonly id: string;
+  readonly userId: string;
+  readonly tenantId: string;
+  /** The secret access key sealed by the Vault (SigV4 needs the secret itself, not a hash). */
+  readonly sealedSecret: string;
+  readonly createdAt: string;
+  readonly lastUsedAt: string | null;
+  readonly revokedAt: string | null;
+}
+
+export interface AccessKeyStore {
+  insert(record: AccessKeyRecord): Promise<void>;
+  get(id: string): Promise<AccessKeyRecord | undefined>;
+  list(filter?: { readonly userId?: string; readonly tenantId?: string }): Promise<AccessKeyRecord[]>;
+  touch(id: string, at: string): Promise<void>;
+  revoke(id: string, at: string): Promise<void>;
+  /** Re-seals every secret (master key rotation), in one transaction. */
+  reseal(reseal: (sealed: string) => string): Promise<number>;
+}
+
+export interface AuditRecord {
+  /** 1, 2, 3... with no gaps: a missing number is a deleted entry. */
+  readonly seq: number;
+  readonly at: string;
+  readonly tenantId: string | null;
+  readonly actorUserId: string;
+  readonly actorName: string;
+  readonly via: string;
+  readonly credentialId: string | null;
+  readonly door: string;
+  readonly address: string | null;
+  readonly action: string;
+  readonly targetKind: string | null;
+  readonly targetId: string | null;
+  readonly result: 'success' | 'failure';
+  readonly errorCode: string | null;
+  readonly details: Readonly<Record<string, unknown>> | null;
+  /** Hash of the previous entry ('' for the first). */
+  readonly prevHash: string;
+  /** SHA-256 over prevHash and this entry's fields, hex. */
+  readonly hash: string;
+}
+
+export interface AuditStore {
+  /**
+   * Appends one entry atomically: inside one transaction, serialized across processes, reads
+   * the last entry and inserts `build(last)`. The table refuses updates and deletes.
+   */
+  append(build: (last: { readonly seq: number; readonly hash: string } | undefined) => AuditRecord): Promise<AuditRecord>;
+  /** Newest first; optionally one tenant's entries. Cursor = opaque. */
+  list(query: { readonly tenantId?: string; readonly limit: number; readonly cursor?: string }): Promise<Page<AuditRecord>>;
+  /** Oldest first, entries with seq > afterSeq (for verification and export). */
+  scan(afterSeq: number, limit: number): Promise<AuditRecord[]>;
 }
 
 export interface Store {
@@ -178,6 +293,12 @@ export interface Store {
   readonly operations: OperationStore;
   readonly idempotency: IdempotencyStore;
   readonly tokens: ApiTokenStore;
+  readonly tenants: TenantStore;
+  readonly users: UserStore;
+  readonly accessKeys: AccessKeyStore;
+  readonly audit: AuditStore;
+  /** Re-seals every provider's credentials (master key rotation), in one transaction. */
+  resealProviderCredentials(reseal: (sealed: string) => string): Promise<number>;
   /** Brings the schema to the newest version; safe to call on every start. */
   migrate(): Promise<void>;
   close(): Promise<void>;

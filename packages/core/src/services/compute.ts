@@ -10,7 +10,6 @@ import {
   type InstanceAction,
   type InstanceState,
   type KeyPair,
-  type Operation,
   type Snapshot,
   type TaggableKind,
   type Tags,
@@ -19,58 +18,29 @@ import {
 import type { Broker, CreateInstanceRequest, CreateKeyPairRequest, CreateOptions, CreateSnapshotRequest, CreateVolumeRequest, TagChange } from '../broker.js';
 import type { BrokerContext } from '../context.js';
 import type { InstanceActionInput, InstanceCreateInput, SnapshotCreateInput, VolumeActionInput, VolumeCreateInput } from '../operations/handlers.js';
-import { operationView } from '../operations/operation-log.js';
-import type { NewOperation } from '../operations/operation-log.js';
 import type { ResourceRecord } from '../ports/index.js';
-import { canonicalJson, sha256Hex } from '../util/hash.js';
+import type { Connection } from '../provider-connections.js';
+import { freshInstance } from './fresh-instance.js';
+import { idempotent } from './idempotent.js';
 import { listKind, recordByIdOrName, recordOf, referencedRecord } from './queries.js';
 import { requireName, requireTags, unsupported } from './validation.js';
+import { enforceQuota } from './quotas.js';
 
 const MAX_USER_DATA_BYTES = 16 * 1024;
+/** EC2 allows five groups per network interface; more is almost always a mistake. */
+const MAX_SECURITY_GROUPS = 5;
 
-/**
- * Creates an operation once per idempotency key; the same key with another request is refused.
- * The key is bound to the operation's id before the operation is queued, so two racing
- * requests can never both start work.
- */
-async function idempotent(ctx: BrokerContext, scope: string, options: CreateOptions | undefined, request: unknown, create: () => Promise<NewOperation>): Promise<Operation> {
-  const key = options?.idempotencyKey;
-  if (key === undefined) return ctx.operations.enqueue(await create());
-  if (key.length === 0 || key.length > 255) throw new SkyportError('InvalidArgument', 'Idempotency-Key must be 1-255 characters', { details: { field: 'Idempotency-Key' } });
-  const requestHash = sha256Hex(canonicalJson(request));
-  const existing = await ctx.store.idempotency.get(scope, key);
-  if (existing) return replay(ctx, existing.requestHash, requestHash, existing.operationId, key);
-  const operationId = newId('operation');
-  const stored = await ctx.store.idempotency.putIfAbsent({ scope, key, requestHash, operationId, createdAt: ctx.clock.now().toISOString() });
-  if (stored.operationId !== operationId) return replay(ctx, stored.requestHash, requestHash, stored.operationId, key);
-  return ctx.operations.enqueue({ ...(await create()), id: operationId });
-}
-
-async function replay(ctx: BrokerContext, storedHash: string, requestHash: string, operationId: string, key: string): Promise<Operation> {
-  if (storedHash !== requestHash) {
-    throw new SkyportError('IdempotencyMismatch', `idempotency key "${key}" was already used for a different request; use a new key for a new request`, {
-      details: { idempotencyKey: key, operationId },
+/** The groups an instance is created in: each must exist in the instance's provider, once. */
+async function securityGroupRecords(ctx: BrokerContext, conn: Connection, ids: readonly string[]): Promise<ResourceRecord[]> {
+  if (!conn.factory.capabilities.securityGroups) throw unsupported(conn.record.name, 'security groups');
+  if (!Array.isArray(ids) || ids.length === 0 || ids.length > MAX_SECURITY_GROUPS) {
+    throw new SkyportError('InvalidArgument', `securityGroupIds: give 1 to ${MAX_SECURITY_GROUPS} security group ids, or leave the field out for the provider's default group`, {
+      details: { field: 'securityGroupIds', min: 1, max: MAX_SECURITY_GROUPS },
     });
   }
-  // A racing request with the same key may have bound the key but not yet queued its operation.
-  for (let attempt = 0; ; attempt++) {
-    const record = await ctx.store.operations.get(operationId);
-    if (record) return operationView(record);
-    if (attempt >= 20) {
-      throw new SkyportError('InvalidState', `the request with idempotency key "${key}" is still being accepted; retry in a moment`, { retryable: true, details: { idempotencyKey: key } });
-    }
-    await ctx.clock.sleep(50);
-  }
-}
-
-async function freshInstance(ctx: BrokerContext, record: ResourceRecord): Promise<Instance> {
-  const { driver } = await ctx.connections.get(record.providerId);
-  const native = await driver.getInstance(record.nativeId);
-  if (!native) {
-    const gone = await ctx.inventory.patch(record, { state: 'terminated', data: { ...record.data, state: 'terminated', rawState: 'not found at provider' } });
-    return gone.data as unknown as Instance;
-  }
-  return (await ctx.inventory.put(record.providerId, 'instance', native, record.id)).data as unknown as Instance;
+  const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (duplicate !== undefined) throw new SkyportError('InvalidArgument', `securityGroupIds: ${duplicate} is listed twice`, { details: { field: 'securityGroupIds', id: duplicate } });
+  return Promise.all(ids.map((id, i) => referencedRecord(ctx, 'securityGroup', id, conn.record.id, `securityGroupIds[${i}]`)));
 }
 
 export function instanceService(ctx: BrokerContext, hurry: (providerId: string) => void): Broker['instances'] {
@@ -101,6 +71,7 @@ export function instanceService(ctx: BrokerContext, hurry: (providerId: string) 
         const keys = await ctx.store.resources.list({ kind: 'keyPair', providerIds: [provider.id], name: request.keyName.replace(/\*/g, ''), limit: 1 });
         if (keys.items.length === 0) throw new SkyportError('NotFound', `keyName: no key pair named "${request.keyName}" in provider ${provider.name}; create or import it first`, { details: { field: 'keyName' } });
       }
+      const groups = request.securityGroupIds === undefined ? undefined : await securityGroupRecords(ctx, conn, request.securityGroupIds);
       if (request.userData !== undefined) {
         if (!caps.userData) throw unsupported(provider.name, 'user-data');
         if (Buffer.byteLength(request.userData) > MAX_USER_DATA_BYTES) {
@@ -117,12 +88,13 @@ export function instanceService(ctx: BrokerContext, hurry: (providerId: string) 
             ...(location === undefined ? {} : { locationId: location.nativeId }),
             ...(request.keyName === undefined ? {} : { keyName: request.keyName }),
             ...(request.userData === undefined ? {} : { userData: request.userData }),
+            ...(groups === undefined ? {} : { securityGroupIds: groups.map((g) => g.nativeId) }),
             ...(request.tags === undefined ? {} : { tags: request.tags }),
           },
         };
         hurry(provider.id);
         return { type: 'instance.create', providerId: provider.id, targetKind: 'instance', targetId: newId('instance'), input: { ...input }, message: `queued: create ${request.name} on ${provider.name}` };
-      });
+      }, () => (ctx.scope ? enforceQuota(ctx, ctx.scope.tenantId, { instances: 1, vcpus: hardware.cpus, memoryMiB: hardware.memoryMiB }) : Promise.resolve()));
     },
 
     async act(id: string, action: InstanceAction, options?: { readonly force?: boolean }) {
@@ -241,7 +213,7 @@ export function volumeService(ctx: BrokerContext, hurry: (providerId: string) =>
         };
         hurry(provider.id);
         return { type: 'volume.create', providerId: provider.id, targetKind: 'volume', targetId: newId('volume'), input: { ...input }, message: `queued: create volume ${request.name}` };
-      });
+      }, () => (ctx.scope ? enforceQuota(ctx, ctx.scope.tenantId, { volumeGiB: request.sizeGiB }) : Promise.resolve()));
     },
     async attach(id, instanceId, device) {
       const record = await recordOf(ctx, 'volume', id);

@@ -54,8 +54,10 @@ export function providerService(ctx: BrokerContext, pollers: PollerRegistry): Br
         }
       }
       const now = ctx.clock.now().toISOString();
+      if (!ctx.scope) throw new SkyportError('Internal', 'a provider can only be added on behalf of a caller (it needs a tenant)');
       const record: ProviderRecord = {
         id: newId('provider'),
+        tenantId: ctx.scope.tenantId,
         name: request.name,
         driver: factory.name,
         endpoint: request.endpoint ?? null,
@@ -94,6 +96,7 @@ export function providerService(ctx: BrokerContext, pollers: PollerRegistry): Br
       }
       await driver.close();
       await ctx.store.providers.insert(record);
+      ctx.scope.invalidate();
       const added = view(record);
       ctx.events.publish({ type: 'provider.updated', provider: added });
       // The first sync runs in the background; `sync` waits for one when a caller needs it.
@@ -101,7 +104,7 @@ export function providerService(ctx: BrokerContext, pollers: PollerRegistry): Br
       return added;
     },
 
-    list: async () => (await ctx.store.providers.list()).map(view),
+    list: async () => (await ctx.store.providers.list(ctx.scope?.tenantId)).map(view),
     get: async (idOrName) => view(await ctx.connections.record(idOrName)),
 
     async test(idOrName) {
@@ -122,6 +125,7 @@ export function providerService(ctx: BrokerContext, pollers: PollerRegistry): Br
       await ctx.connections.drop(record.id);
       await ctx.store.resources.deleteByProvider(record.id);
       await ctx.store.providers.delete(record.id);
+      ctx.scope?.invalidate();
       ctx.events.publish({ type: 'provider.deleted', providerId: record.id });
     },
 

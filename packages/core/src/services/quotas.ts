@@ -1,0 +1,58 @@
+import { SkyportError } from '@skyport/model';
+import type { QuotaUsage } from '../broker.js';
+import type { BrokerContext } from '../context.js';
+import type { TenantRecord } from '../ports/index.js';
+
+/** Instances that still hold capacity. */
+const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped', 'rebooting', 'error', 'unknown'];
+
+/** What a tenant uses now, summed from the inventory of its providers. */
+export async function quotaUsage(ctx: BrokerContext, tenant: TenantRecord): Promise<QuotaUsage> {
+  const providerIds = (await ctx.store.providers.list(tenant.id)).map((p) => p.id);
+  const used = { instances: 0, vcpus: 0, memoryMiB: 0, volumeGiB: 0 };
+  if (providerIds.length > 0) {
+    for (let cursor: string | undefined; ; ) {
+      const page = await ctx.store.resources.list({ kind: 'instance', providerIds, states: LIVE_STATES, limit: 1000, ...(cursor === undefined ? {} : { cursor }) });
+      for (const r of page.items) {
+        used.instances++;
+        used.vcpus += Number(r.data['cpus'] ?? 0);
+        used.memoryMiB += Number(r.data['memoryMiB'] ?? 0);
+      }
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    for (let cursor: string | undefined; ; ) {
+      const page = await ctx.store.resources.list({ kind: 'volume', providerIds, limit: 1000, ...(cursor === undefined ? {} : { cursor }) });
+      for (const r of page.items) if (r.state !== 'deleted') used.volumeGiB += Number(r.data['sizeGiB'] ?? 0);
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+  }
+  return { tenantId: tenant.id, quotas: tenant.quotas, used };
+}
+
+export interface QuotaRequest {
+  readonly instances?: number;
+  readonly vcpus?: number;
+  readonly memoryMiB?: number;
+  readonly volumeGiB?: number;
+}
+
+/** Refuses a request that would take the tenant over a quota, naming the quota and by how much. */
+export async function enforceQuota(ctx: BrokerContext, tenantId: string, request: QuotaRequest): Promise<void> {
+  const tenant = await ctx.store.tenants.get(tenantId);
+  if (!tenant) return;
+  const limits = tenant.quotas;
+  const keys = (Object.keys(request) as (keyof QuotaRequest)[]).filter((k) => limits[k] !== undefined && (request[k] ?? 0) > 0);
+  if (keys.length === 0) return;
+  const usage = await quotaUsage(ctx, tenant);
+  for (const key of keys) {
+    const limit = limits[key]!;
+    const after = usage.used[key] + (request[key] ?? 0);
+    if (after > limit) {
+      throw new SkyportError('QuotaExceeded', `quota ${key} of tenant ${tenant.name} would be exceeded by ${after - limit}: ${usage.used[key]} in use + ${request[key]} requested > ${limit} allowed`, {
+        details: { quota: key, limit, used: usage.used[key], requested: request[key], over: after - limit },
+      });
+    }
+  }
+}
