@@ -12,6 +12,8 @@ import type { BrokerService } from '@skyport/core';
 import { API_PREFIX } from './api-prefix.js';
 import { authenticationHook, bindHandlerToCaller, requestBroker } from './auth.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
+import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
+import { securityHeaders } from './security-headers.js';
 import { useJsonBodyParser } from './json-body-parser.js';
 import { openApiOptions } from './openapi.js';
 import { SHARED_SCHEMAS } from './schemas/index.js';
@@ -36,6 +38,8 @@ export interface ApiOptions {
   /** The use cases every route calls. */
   /** The broker's use cases; each request gets the Broker of its caller (`service.as`). */
   readonly service: BrokerService;
+  /** Request rate limits; the defaults suit one broker serving people and scripts. */
+  readonly rateLimits?: Partial<ApiRateLimits>;
   /** `false` (default), `true`, pino options, or a pino logger to log through. */
   readonly logger?: boolean | object;
   /** The broker's version, shown by `/health` and in the OpenAPI document. */
@@ -67,6 +71,18 @@ export function listRoutes(app: FastifyInstance): readonly ApiRoute[] {
   return [...(routeTables.get(app) ?? [])];
 }
 
+export interface ApiRateLimits {
+  readonly perCredential: RateLimitOptions;
+  readonly failedAuthPerAddress: RateLimitOptions;
+  readonly loginPerAddress: RateLimitOptions;
+}
+
+export const DEFAULT_RATE_LIMITS: ApiRateLimits = {
+  perCredential: { ratePerSecond: 100, burst: 200 },
+  failedAuthPerAddress: { ratePerSecond: 2, burst: 20 },
+  loginPerAddress: { ratePerSecond: 1, burst: 10 },
+};
+
 /** Builds the REST API over `options.broker`; call `listen` (or `inject`) on the result. */
 export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -95,6 +111,8 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
   app.addHook('onRoute', (route) => onRoute(route, routes, optionalBodies));
 
   app.decorateRequest('principal', null);
+  app.addHook('onRequest', securityHeaders);
+  const limits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
@@ -106,12 +124,12 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(swagger, openApiOptions(options.version, optionalBodies));
   await app.register(swaggerUi, { routePrefix: `${API_PREFIX}/docs` });
   await app.register(systemRoutes, { prefix: API_PREFIX, version: options.version });
-  await app.register(sessionRoutes, { prefix: API_PREFIX, service: options.service });
+  await app.register(sessionRoutes, { prefix: API_PREFIX, service: options.service, limiter: new RateLimiter(limits.loginPerAddress) });
   const shutdown = new AbortController();
   app.addHook('preClose', async () => shutdown.abort());
   await app.register(
     async (api) => {
-      api.addHook('onRequest', authenticationHook(options.service));
+      api.addHook('onRequest', authenticationHook(options.service, { perCredential: new RateLimiter(limits.perCredential), failuresPerAddress: new RateLimiter(limits.failedAuthPerAddress) }));
       api.addHook('onRoute', (route) => bindHandlerToCaller(route, options.service));
       const routeOptions = { broker: requestBroker, shutdown: shutdown.signal };
       for (const plugin of [

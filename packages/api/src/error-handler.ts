@@ -17,6 +17,7 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   InvalidState: 409,
   IdempotencyMismatch: 422,
   QuotaExceeded: 403,
+  RateLimited: 429,
   Unsupported: 501,
   Throttled: 503,
   ProviderUnavailable: 502,
@@ -64,7 +65,7 @@ export function toHttpError(error: unknown, requestId: string, context: ErrorCon
   }
   const details = detailsOf(skyport.error);
   const headers: Record<string, string> = {};
-  const retryAfterMs = skyport.error.retryAfterMs ?? (code === 'Throttled' ? 1000 : undefined);
+  const retryAfterMs = skyport.error.retryAfterMs ?? (code === 'Throttled' || code === 'RateLimited' ? 1000 : undefined);
   if (retryAfterMs !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(retryAfterMs / 1000)));
   return {
     status: skyport.status,

@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   Forbidden: { fault: 'client', retryable: false, description: 'The caller may not perform this action.' },
   Unsupported: { fault: 'client', retryable: false, description: 'The provider does not support this feature.' },
   QuotaExceeded: { fault: 'client', retryable: false, description: 'A quota or provider limit would be exceeded.' },
+  RateLimited: { fault: 'client', retryable: true, description: 'Too many requests from this token or address; retry after the time given.' },
   Timeout: { fault: 'server', retryable: true, description: 'The action did not finish in the time allowed.' },
   Throttled: { fault: 'provider', retryable: true, description: 'The provider asked the broker to slow down.' },
   ProviderUnavailable: { fault: 'provider', retryable: true, description: 'The provider could not be reached or answered with a server error.' },

@@ -227,6 +227,89 @@ for (const database of testDatabaseUrls()) {
       await expectError(client.keyPairs.get(created.keyPair.id), 'NotFound', 404);
     });
 
+    test('security groups: rules checked, an instance in a group, deletion refused while it is in use', async () => {
+      const group = await client.securityGroups.create({ providerId: 'fast', name: 'web', description: 'web tier', tags: { env: 'e2e' } });
+      assert.match(group.id, /^sg-[0-9a-f]{17}$/);
+      assert.deepEqual(group.ingress, []);
+      assert.deepEqual(group.tags, { env: 'e2e' });
+      await expectError(client.securityGroups.create({ providerId: 'fast', name: 'web', description: 'again' }), 'AlreadyExists', 409, /security group named "web" already exists in provider fast/);
+      await expectError(client.securityGroups.create({ providerId: 'fast', name: 'bad name!', description: '' }), 'InvalidArgument', 400, /name "bad name!" is not a valid name/);
+
+      const http = { protocol: 'tcp', fromPort: 80, toPort: 80, cidr: '0.0.0.0/0' } as const;
+      const tls6 = { protocol: 'tcp', fromPort: 443, toPort: 443, cidr: '::/0' } as const;
+      const authorized = await client.securityGroups.authorize(group.id, 'ingress', [http, tls6]);
+      assert.deepEqual(authorized.ingress, [http, tls6]);
+      const reversed = await expectError(
+        client.securityGroups.authorize(group.id, 'ingress', [{ protocol: 'udp', fromPort: 90, toPort: 80, cidr: '0.0.0.0/0' }]),
+        'InvalidArgument',
+        400,
+        /^rules\[0\]\.toPort: the port range 90-80 is reversed/,
+      );
+      assert.equal(reversed.details?.['field'], 'rules[0].toPort');
+      await expectError(client.securityGroups.authorize(group.id, 'ingress', [{ ...http, cidr: '300.0.0.0/8' }]), 'InvalidArgument', 400, /^rules\[0\]\.cidr: "300\.0\.0\.0\/8" is not a CIDR block/);
+      await expectError(client.securityGroups.authorize(group.id, 'ingress', [{ ...http, toPort: 70000 }]), 'InvalidArgument', 400, /toPort/);
+      await expectError(client.securityGroups.authorize(group.id, 'ingress', [http]), 'AlreadyExists', 409, /already allows tcp port 80/);
+      assert.deepEqual((await client.securityGroups.get(group.id)).ingress, [http, tls6], 'refused changes changed nothing');
+      assert.ok((await client.securityGroups.list({ provider: ['fast'], name: 'default' })).items.length === 1, "the provider's default group is in the inventory");
+
+      const [image] = (await client.images.list({ provider: ['fast'], name: 'debian-12' })).items;
+      const base = { providerId: 'fast', imageId: image!.id, hardwareProfileId: 'small' };
+      const created = await settle(client.instances.create({ ...base, name: 'web-sg', securityGroupIds: [group.id] }));
+      const instance = await client.instances.get(created.targetId!);
+      assert.deepEqual(instance.securityGroupIds, [group.id]);
+      const inUse = await expectError(client.securityGroups.delete(group.id), 'InvalidState', 409, new RegExp(`instance ${instance.id} \\(web-sg, running\\) still uses it`));
+      assert.deepEqual(inUse.details?.['instanceIds'], [instance.id]);
+      await expectError(client.instances.create({ ...base, name: 'nowhere', securityGroupIds: ['sg-00000000000000000'] }), 'NotFound', 404, /securityGroupIds\[0\]: security group sg-00000000000000000 does not exist/);
+      await client.providers.sync('sim-east');
+      const [eastDefault] = (await client.securityGroups.list({ provider: ['sim-east'], name: 'default' })).items;
+      assert.ok(eastDefault);
+      await expectError(client.instances.create({ ...base, name: 'elsewhere', securityGroupIds: [eastDefault.id] }), 'InvalidArgument', 400, /belongs to another provider/);
+
+      const revoked = await client.securityGroups.revoke(group.id, 'ingress', [http]);
+      assert.deepEqual(revoked.ingress, [tls6]);
+      await expectError(client.securityGroups.revoke(group.id, 'ingress', [http]), 'NotFound', 404, /has no ingress rule allowing tcp port 80/);
+      const dns = { protocol: 'udp', fromPort: 53, toPort: 53, cidr: '10.0.0.0/8' } as const;
+      assert.ok((await client.securityGroups.authorize(group.id, 'egress', [dns])).egress.some((r) => r.cidr === dns.cidr));
+      assert.deepEqual(await client.tags.update('securityGroup', group.id, { set: { tier: 'front' } }), { env: 'e2e', tier: 'front' });
+      assert.deepEqual((await client.securityGroups.list({ tags: { tier: 'front' } })).items.map((g) => g.id), [group.id]);
+
+      await settle(client.instances.destroy(instance.id));
+      await client.securityGroups.delete(group.id);
+      await expectError(client.securityGroups.get(group.id), 'NotFound', 404, /security group .* does not exist/);
+    });
+
+    test('images: an image of a stopped instance becomes available, boots an instance, and is deleted', async () => {
+      const [debian] = (await client.images.list({ provider: ['fast'], name: 'debian-12' })).items;
+      const base = { providerId: 'fast', imageId: debian!.id, hardwareProfileId: 'small' };
+      const source = (await settle(client.instances.create({ ...base, name: 'golden-source' }))).targetId!;
+      await expectError(client.images.create({ instanceId: source, name: 'golden-1' }), 'InvalidState', 409, /it is running; provider fast needs it to be stopped/);
+      await settle(client.instances.stop(source));
+
+      const request = { instanceId: source, name: 'golden-1', description: 'golden web server', tags: { release: '1' } };
+      const op = await client.images.create(request, { idempotencyKey: 'golden-1' });
+      assert.equal(op.type, 'image.create');
+      assert.match(op.targetId ?? '', /^ami-[0-9a-f]{17}$/);
+      assert.equal((await client.images.create(request, { idempotencyKey: 'golden-1' })).id, op.id, 'a retry is the same operation');
+      await settle(Promise.resolve(op));
+      const golden = await client.images.get(op.targetId!);
+      assert.deepEqual([golden.name, golden.state, golden.public, golden.description, golden.sizeGiB], ['golden-1', 'available', false, 'golden web server', 20]);
+      assert.deepEqual(golden.tags, { release: '1' });
+      await expectError(client.images.create({ instanceId: source, name: 'golden-1' }), 'AlreadyExists', 409, /image named "golden-1" already exists/);
+
+      const child = (await settle(client.instances.create({ ...base, imageId: golden.id, name: 'from-golden' }))).targetId!;
+      assert.equal((await client.instances.get(child)).imageId, golden.id);
+      await expectError(client.images.delete(debian!.id), 'InvalidArgument', 400, /public image/);
+      const deleted = await settle(client.images.delete(golden.id));
+      assert.equal(deleted.type, 'image.delete');
+      await expectError(client.images.get(golden.id), 'NotFound', 404);
+      await client.providers.sync('fast');
+      const survivor = await client.instances.get(child);
+      assert.equal(survivor.state, 'running', 'an instance made from a deleted image keeps running');
+      assert.equal(survivor.imageId, golden.id, 'and still names its image by the broker id');
+      await expectError(client.instances.create({ ...base, imageId: golden.id, name: 'too-late' }), 'NotFound', 404, /imageId/);
+      await Promise.all([settle(client.instances.destroy(child)), settle(client.instances.destroy(source))]);
+    });
+
     test('lists: filters, field selection and cursor pages over a seeded cloud', async () => {
       await client.providers.add({ name: 'many', driver: 'sim', region: 'many-1', settings: { ...FAST_SIM, seedInstances: 250 } });
       await client.providers.sync('many');

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { pino, type Logger as PinoLogger } from 'pino';
 import { createBroker, type BrokerService, type BrokerTuning } from '@skyport/core';
-import { createApi } from '@skyport/api';
+import { createApi, type ApiRateLimits } from '@skyport/api';
 import { createStore } from '@skyport/store';
 import { simDriver } from '@skyport/driver-sim';
 import type { DriverFactory } from '@skyport/core';
@@ -23,6 +23,7 @@ export interface RunningServer {
 
 export interface StartOptions {
   readonly tuning?: Partial<BrokerTuning>;
+  readonly rateLimits?: Partial<ApiRateLimits>;
 }
 
 /** Composition root: config -> store, vault, drivers, broker, REST API; then listens. */
@@ -37,7 +38,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     const adminToken = await ensureAdminToken(store, config.dataDir, new Date());
     if (adminToken.createdNow && config.seedSimulatedClouds) await seedSimulatedClouds(broker.as(adminToken.principal));
     await broker.start();
-    const app = await createApi({ service: broker, version: VERSION, logger: logger.child({ component: 'api' }) });
+    const app = await createApi({ service: broker, version: VERSION, ...(options.rateLimits === undefined ? {} : { rateLimits: options.rateLimits }), logger: logger.child({ component: 'api' }) });
     const address = await app.listen({ host: config.host, port: config.port });
     const url = address.replace('[::1]', 'localhost');
     return {

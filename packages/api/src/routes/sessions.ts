@@ -2,9 +2,12 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { BrokerService } from '@skyport/core';
+import { randomBytes } from 'node:crypto';
 import { errorResponses } from '../schemas/error.js';
+import { CSRF_COOKIE, SESSION_COOKIE } from '../auth.js';
+import type { RateLimiter } from '../rate-limit.js';
 
-export const sessionRoutes: FastifyPluginAsyncTypebox<{ service: BrokerService }> = async (app, { service }) => {
+export const sessionRoutes: FastifyPluginAsyncTypebox<{ service: BrokerService; limiter: RateLimiter }> = async (app, { service, limiter }) => {
   app.post(
     '/sessions',
     {
@@ -13,7 +16,14 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ service: BrokerService }
         tags: ['tenancy'],
         summary: 'Log in with a user name and password',
         security: [],
-        body: Type.Object({ userName: Type.String({ minLength: 1, maxLength: 128 }), password: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false }),
+        body: Type.Object(
+          {
+            userName: Type.String({ minLength: 1, maxLength: 128 }),
+            password: Type.String({ minLength: 1, maxLength: 1024 }),
+            cookie: Type.Optional(Type.Boolean({ description: 'Also set the portal session cookies (HttpOnly session + CSRF value).' })),
+          },
+          { additionalProperties: false },
+        ),
         response: {
           201: Type.Object({ token: Type.String({ description: 'A session token: send it as a bearer token.' }), expiresAt: Type.String(), userId: Type.String(), tenantId: Type.String() }),
           ...errorResponses,
@@ -21,7 +31,16 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ service: BrokerService }
       },
     },
     async (request, reply) => {
-      const { principal, token, expiresAt } = await service.auth.login(request.body.userName, request.body.password, { door: 'rest', address: request.ip });
+      limiter.take(request.ip, `address ${request.ip} (logins)`);
+      const { principal, token, expiresAt } = await service.auth.login(request.body.userName, request.body.password, { door: request.body.cookie === true ? 'portal' : 'rest', address: request.ip });
+      if (request.body.cookie === true) {
+        const expires = new Date(expiresAt).toUTCString();
+        const secure = request.protocol === 'https' ? '; Secure' : '';
+        void reply.header('set-cookie', [
+          `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Expires=${expires}${secure}`,
+          `${CSRF_COOKIE}=${randomBytes(24).toString('base64url')}; Path=/; SameSite=Strict; Expires=${expires}${secure}`,
+        ]);
+      }
       return reply.code(201).send({ token, expiresAt, userId: principal.userId, tenantId: principal.tenantId });
     },
   );
