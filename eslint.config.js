@@ -8,6 +8,7 @@ const BOUNDARIES = [
   { files: ['packages/core/src/**'], forbidden: ['@skyport/store', '@skyport/api', '@skyport/client', '@skyport/cli', '@skyport/server', '@skyport/driver-*', '@skyport/conformance'], why: 'the core knows drivers and the store only through its ports' },
   { files: ['packages/drivers/*/src/**'], forbidden: ['@skyport/store', '@skyport/store/*', '@skyport/api', '@skyport/client', '@skyport/cli', '@skyport/server', '@skyport/driver-*'], why: 'a driver never imports another driver, the store or a front end' },
   { files: ['packages/api/src/**'], forbidden: ['@skyport/store', '@skyport/driver-*', '@skyport/server', '@skyport/cli'], why: 'front ends talk to the core only' },
+  { files: ['packages/ec2/src/**'], ignores: ['packages/ec2/src/**/*.test.ts', 'packages/ec2/src/testing/**'], forbidden: ['@skyport/store', '@skyport/store/*', '@skyport/driver-*', '@skyport/api', '@skyport/client', '@skyport/cli', '@skyport/server'], why: 'front ends talk to the core only (its tests start the whole server)' },
   { files: ['packages/client/src/**', 'packages/cli/src/**'], forbidden: ['@skyport/core', '@skyport/store', '@skyport/api', '@skyport/driver-*'], why: 'the client and CLI speak REST only' },
   { files: ['packages/store/src/**'], forbidden: ['@skyport/api', '@skyport/driver-*', '@skyport/server'], why: 'the store implements a core port and nothing else' },
 ];
@@ -27,8 +28,9 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [{ group: ['@skyport/*/src', '@skyport/*/src/*', '../../*/src/*', '../../../*/src/*'], message: "import a package by its name, never from its src/" }] }],
     },
   },
-  ...BOUNDARIES.map(({ files, forbidden, why }) => ({
+  ...BOUNDARIES.map(({ files, ignores, forbidden, why }) => ({
     files,
+    ...(ignores === undefined ? {} : { ignores }),
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: forbidden, message: why }, { group: ['@skyport/*/src', '@skyport/*/src/*'], message: 'import a package by its name, never from its src/' }] }],
     },

@@ -9,7 +9,13 @@ import { build, ensureDependencies, root, run } from './lib.mjs';
 import { ensurePostgres } from './postgres.mjs';
 
 /** Debian packages the suite uses, by the command that shows they are there. */
-const DEBIAN_PACKAGES = [];
+const DEBIAN_PACKAGES = [
+  { pkg: 'qemu-utils', command: 'qemu-img' },
+  // Real EC2 clients for the EC2 API's tests, by full path: another `aws` may come first on PATH.
+  { pkg: 'awscli', command: '/usr/bin/aws' },
+  // A library, not a command: `command -v` accepts the path of its package file.
+  { pkg: 'python3-boto3', command: '/usr/lib/python3/dist-packages/boto3/__init__.py' },
+];
 
 let aptUpdated = false;
 function installPackages(packages) {

@@ -86,7 +86,7 @@ test('every error code has a status, and each leaves the API as that status with
 test('the statuses are the documented ones', () => {
   assert.deepEqual(STATUS_BY_CODE, {
     InvalidArgument: 400, Unauthenticated: 401, Forbidden: 403, NotFound: 404, AlreadyExists: 409, InvalidState: 409,
-    IdempotencyMismatch: 422, QuotaExceeded: 403, Unsupported: 501, Throttled: 503, ProviderUnavailable: 502,
+    IdempotencyMismatch: 422, QuotaExceeded: 403, RateLimited: 429, Unsupported: 501, Throttled: 503, ProviderUnavailable: 502,
     ProviderError: 502, Timeout: 504, Internal: 500,
   });
 });

@@ -255,6 +255,65 @@ test('volumes: create, attach, detach and delete, each waited for', async () => 
   ok(await cli(['volumes', 'delete', volume.id]));
 });
 
+test('security-groups: create, authorize a port range, launch in it by name, refuse deleting it while in use', async () => {
+  const group = JSON.parse(ok(await cli(['security-groups', 'create', 'web', '--provider', 'fast', '--description', 'web servers', '--json'])).stdout) as { id: string; name: string };
+  assert.match(group.id, /^sg-[0-9a-f]{17}$/);
+  const authorized = ok(await cli(['security-groups', 'authorize', 'web', '--provider', 'fast', '--protocol', 'tcp', '--port', '8000-8100', '--cidr', '0.0.0.0/0', '--cidr', '::/0']));
+  assert.match(authorized.stderr, /authorized ingress tcp 8000-8100 0\.0\.0\.0\/0, tcp 8000-8100 ::\/0/);
+  assert.match(authorized.stdout, /^ingress:\s+tcp 8000-8100 0\.0\.0\.0\/0, tcp 8000-8100 ::\/0$/m);
+  ok(await cli(['sg', 'authorize', group.id, '--protocol', 'tcp', '--port', '22', '--cidr', '203.0.113.0/24']));
+
+  const reversed = await cli(['security-groups', 'authorize', group.id, '--protocol', 'tcp', '--port', '90-80', '--cidr', '0.0.0.0/0']);
+  assert.equal(reversed.code, 2);
+  assert.match(reversed.stderr, /reversed/);
+  const noPort = await cli(['security-groups', 'authorize', group.id, '--protocol', 'udp', '--cidr', '0.0.0.0/0']);
+  assert.equal(noPort.code, 2);
+  assert.match(noPort.stderr, /udp rules need --port/);
+  const badCidr = await cli(['security-groups', 'authorize', group.id, '--protocol', 'tcp', '--port', '80', '--cidr', '10.0.0.0/33']);
+  assert.equal(badCidr.code, 1);
+  assert.match(badCidr.stderr, /^skyport: rules\[0\]\.cidr: "10\.0\.0\.0\/33" is not a CIDR block/m);
+  noStackTrace(badCidr);
+
+  const listed = ok(await cli(['security-groups', 'list', '--provider', 'fast']));
+  assert.match(listed.stdout, /^ID\s+PROVIDER\s+NAME\s+INGRESS\s+EGRESS\s+DESCRIPTION/);
+  assert.match(listed.stdout, new RegExp(`${group.id}\\s+fast\\s+web\\s+tcp 8000-8100 0\\.0\\.0\\.0/0, tcp 8000-8100 ::/0, tcp 22 203\\.0\\.113\\.0/24\\s+all 0\\.0\\.0\\.0/0\\s+web servers`));
+  assert.match(listed.stdout, /\bdefault\b/, "the provider's default group is listed too");
+
+  const instance = JSON.parse(
+    ok(await cli(['instances', 'create', '--provider', 'fast', '--image', 'debian-12', '--profile', 'small', '--name', 'grouped', '--security-group', 'web', '--json'])).stdout,
+  ) as Instance;
+  assert.deepEqual(instance.securityGroupIds, [group.id]);
+  const inUse = await cli(['security-groups', 'delete', group.id]);
+  assert.equal(inUse.code, 1);
+  assert.match(inUse.stderr, new RegExp(`^skyport: cannot delete security group ${group.id}: instance ${instance.id} \\(grouped, running\\) still uses it`, 'm'));
+
+  const revoked = ok(await cli(['security-groups', 'revoke', group.id, '--protocol', 'tcp', '--port', '22', '--cidr', '203.0.113.0/24', '--json']));
+  assert.equal((JSON.parse(revoked.stdout) as { ingress: unknown[] }).ingress.length, 2);
+  assert.deepEqual(JSON.parse(ok(await cli(['tags', 'set', 'security-group', group.id, 'env=test', '--json'])).stdout), { env: 'test' });
+
+  ok(await cli(['instances', 'destroy', instance.id]));
+  assert.equal(ok(await cli(['security-groups', 'delete', 'web', '--provider', 'fast'])).stdout.trim(), `deleted security group ${group.id}`);
+  const byNameAlone = await cli(['security-groups', 'delete', 'web']);
+  assert.equal(byNameAlone.code, 1);
+  assert.match(byNameAlone.stderr, /give the id, or --provider with a name/);
+});
+
+test('images create waits until the image of a stopped instance is available; images delete removes it', async () => {
+  const running = await cli(['images', 'create', instanceId, '--name', 'web-1-golden']);
+  assert.equal(running.code, 1);
+  assert.match(running.stderr, /^skyport: cannot create an image from instance .*: it is running; provider fast needs it to be stopped/m);
+  ok(await cli(['instances', 'stop', instanceId]));
+  const created = ok(await cli(['images', 'create', instanceId, '--name', 'web-1-golden', '--description', 'golden web server', '--tag', 'release=1']));
+  assert.match(created.stderr, /^op-[0-9a-f]{17} 100% succeeded/m);
+  assert.match(created.stdout, /^state:\s+available$/m);
+  assert.match(created.stdout, /^description:\s+golden web server$/m);
+  const imageId = /^id:\s+(ami-[0-9a-f]{17})$/m.exec(created.stdout)?.[1];
+  assert.ok(imageId, created.stdout);
+  const deleted = ok(await cli(['images', 'delete', imageId]));
+  assert.equal(deleted.stdout.trim(), `image.delete ${imageId} succeeded`);
+  ok(await cli(['instances', 'start', instanceId]));
+});
+
 test('Ctrl-C while waiting says the operation continues and how to follow it', async () => {
   ok(await cli(['providers', 'add', 'slow', '--driver', 'sim', '--setting', 'latencyMs=1', '--setting', 'transitionMs=3000']));
   ok(await cli(['providers', 'sync', 'slow']));

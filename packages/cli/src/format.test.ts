@@ -31,7 +31,8 @@ test('the token comes from the flag, then SKYPORT_TOKEN, then the data dir', () 
   const dir = mkdtempSync(join(tmpdir(), 'skyport-conn-'));
   try {
     writeFileSync(join(dir, 'admin-token'), 'from-file\n');
-    const env = { SKYPORT_DATA_DIR: dir };
+    // No session of `skyport login` (the machine's own ~/.config is not looked at).
+    const env = { SKYPORT_DATA_DIR: dir, XDG_CONFIG_HOME: dir };
     assert.equal(resolveConnection({ token: 'flag' }, { ...env, SKYPORT_TOKEN: 'env' }).token, 'flag');
     assert.equal(resolveConnection({}, { ...env, SKYPORT_TOKEN: 'env' }).token, 'env');
     assert.deepEqual(
@@ -39,7 +40,7 @@ test('the token comes from the flag, then SKYPORT_TOKEN, then the data dir', () 
       { token: 'from-file', source: 'file' },
     );
     // A relative data dir is taken from the working directory, as the broker does.
-    assert.equal(resolveConnection({}, { SKYPORT_DATA_DIR: '.' }, dir).token, 'from-file');
+    assert.equal(resolveConnection({}, { SKYPORT_DATA_DIR: '.', XDG_CONFIG_HOME: dir }, dir).token, 'from-file');
     assert.equal(resolveConnection({}, {}, dir).tokenFile, join(dir, '.skyport', 'admin-token'));
     assert.equal(resolveConnection({}, {}, dir).url, 'http://127.0.0.1:8080');
     assert.equal(resolveConnection({}, { SKYPORT_URL: 'http://broker:9000' }).url, 'http://broker:9000');

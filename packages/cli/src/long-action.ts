@@ -70,7 +70,7 @@ function failure(op: Operation): SkyportError {
   });
 }
 
-const NOUNS: Partial<Record<ResourceKind, string>> = { keyPair: 'key pair', hardwareProfile: 'hardware profile' };
+const NOUNS: Partial<Record<ResourceKind, string>> = { keyPair: 'key pair', hardwareProfile: 'hardware profile', securityGroup: 'security group' };
 
 function noun(kind: ResourceKind | undefined): string {
   return kind === undefined ? 'resource' : (NOUNS[kind] ?? kind);
@@ -86,6 +86,7 @@ async function targetOf(client: SkyportClient, op: Operation): Promise<unknown> 
     snapshot: (i) => client.snapshots.get(i),
     keyPair: (i) => client.keyPairs.get(i),
     image: (i) => client.images.get(i),
+    securityGroup: (i) => client.securityGroups.get(i),
   };
   const read = op.targetKind === undefined ? undefined : readers[op.targetKind];
   if (read === undefined) return undefined;

@@ -8,6 +8,8 @@ import type { CliEnvironment } from './context.js';
 import { DEFAULT_URL } from './connection.js';
 import { Output } from './output.js';
 import { reportError } from './report-error.js';
+import { registerAccessKeys } from './commands/access-keys.js';
+import { registerAudit } from './commands/audit.js';
 import { registerDrivers } from './commands/drivers.js';
 import { registerEvents } from './commands/events.js';
 import { registerImages } from './commands/images.js';
@@ -15,11 +17,17 @@ import { registerInstances } from './commands/instances.js';
 import { registerKeys } from './commands/keys.js';
 import { registerLocations } from './commands/locations.js';
 import { registerOperations } from './commands/operations.js';
+import { registerOva } from './commands/ova.js';
 import { registerProfiles } from './commands/profiles.js';
 import { registerProviders } from './commands/providers.js';
+import { registerSession } from './commands/session.js';
+import { registerSecurityGroups } from './commands/security-groups.js';
 import { registerSnapshots } from './commands/snapshots.js';
 import { registerStates } from './commands/states.js';
 import { registerTags } from './commands/tags.js';
+import { registerTenants } from './commands/tenants.js';
+import { registerTokens } from './commands/tokens.js';
+import { registerUsers } from './commands/users.js';
 import { registerVolumes } from './commands/volumes.js';
 
 /** Read at run time: the same relative path works from src/ and from dist/. */
@@ -31,8 +39,9 @@ function version(): string {
 const MAIN_EXAMPLES = `
 Connection:
   The broker is at --url, SKYPORT_URL or ${DEFAULT_URL}. The token is --token, SKYPORT_TOKEN,
-  or the admin token a local broker wrote to <SKYPORT_DATA_DIR or ./.skyport>/admin-token,
-  so after \`npm start\` in the repository no setup is needed.
+  the session of \`skyport login\` (~/.config/skyport/session, for that broker only), or the
+  admin token a local broker wrote to <SKYPORT_DATA_DIR or ./.skyport>/admin-token, so after
+  \`npm start\` in the repository no setup is needed.
 
 Examples:
   $ skyport providers list
@@ -52,7 +61,7 @@ export function buildProgram(environment: CliEnvironment): Command {
     .description('Skyport command line: many clouds behind one broker')
     .version(version(), '-V, --version')
     .option('--url <url>', `broker address (env SKYPORT_URL, default ${DEFAULT_URL})`)
-    .option('--token <token>', 'API token (env SKYPORT_TOKEN, default: the local admin-token file)')
+    .option('--token <token>', 'API token (env SKYPORT_TOKEN, default: the session of skyport login, then the local admin-token file)')
     .option('--json', 'print raw JSON instead of tables (lists: the items array)')
     .configureHelp({ showGlobalOptions: true })
     .configureOutput({
@@ -75,9 +84,17 @@ export function buildProgram(environment: CliEnvironment): Command {
   registerKeys(program, environment);
   registerVolumes(program, environment);
   registerSnapshots(program, environment);
+  registerSecurityGroups(program, environment);
   registerTags(program, environment);
   registerOperations(program, environment);
   registerEvents(program, environment);
+  registerSession(program, environment);
+  registerTenants(program, environment);
+  registerUsers(program, environment);
+  registerTokens(program, environment);
+  registerAccessKeys(program, environment);
+  registerAudit(program, environment);
+  registerOva(program, environment);
   return program;
 }
 

@@ -70,10 +70,12 @@ function tokenHint(connection: Connection): string {
       return 'the token given with --token was refused';
     case 'env':
       return 'the token in SKYPORT_TOKEN was refused';
+    case 'session':
+      return `the session in ${connection.sessionFile} was refused (expired, revoked or logged out elsewhere): log in again with \`skyport login <user>\``;
     case 'file':
       return `the token read from ${connection.tokenFile} was refused (is it the data dir of the broker at ${connection.url}?)`;
     case 'none':
-      return `no token was given and ${connection.tokenFile} does not exist: use --token or SKYPORT_TOKEN, or set SKYPORT_DATA_DIR to the broker's data dir`;
+      return `no token was given and ${connection.tokenFile} does not exist: log in with \`skyport login <user>\`, use --token or SKYPORT_TOKEN, or set SKYPORT_DATA_DIR to the broker's data dir`;
   }
 }
 

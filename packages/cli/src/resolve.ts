@@ -32,3 +32,16 @@ export function resolveImage(client: SkyportClient, provider: string, value: str
 export function resolveLocation(client: SkyportClient, provider: string, value: string): Promise<string> {
   return byIdOrName(value, ID_PREFIX.location, provider, 'location', 'locations list', (q) => client.locations.list(q));
 }
+
+export function resolveSecurityGroup(client: SkyportClient, provider: string, value: string): Promise<string> {
+  return byIdOrName(value, ID_PREFIX.securityGroup, provider, 'security group', 'security-groups list', (q) => client.securityGroups.list(q));
+}
+
+/** A group given on its own: an id, or a name when the provider is given too. */
+export function resolveGroupArgument(client: SkyportClient, provider: string | undefined, value: string): Promise<string> {
+  if (new RegExp(`^${ID_PREFIX.securityGroup}-[0-9a-f]{17}$`).test(value)) return Promise.resolve(value);
+  if (provider === undefined) {
+    throw new SkyportError('InvalidArgument', `"${value}" is not a security group id (sg-…); give the id, or --provider with a name`, { details: { field: 'security group', value } });
+  }
+  return resolveSecurityGroup(client, provider, value);
+}

@@ -108,6 +108,30 @@ test('creates send JSON and the idempotency key; actions without a body send no 
   assert.equal(last().url, '/api/v1/key-pairs/key-1/tags');
 });
 
+test('security group rules go to /ingress or /egress, revokes to .../revoke; images are created with a key', async () => {
+  const group = { id: 'sg-1', providerId: 'prv-1', name: 'web', description: 'd', ingress: [], egress: [], tags: {}, createdAt: 'x' };
+  answer = (_r, response) => json(response, 200, group);
+  const rules = [{ protocol: 'tcp', fromPort: 80, toPort: 80, cidr: '0.0.0.0/0' }] as const;
+  assert.deepEqual(await client.securityGroups.authorize('sg-1', 'ingress', rules), group);
+  assert.equal(last().method, 'POST');
+  assert.equal(last().url, '/api/v1/security-groups/sg-1/ingress');
+  assert.deepEqual(JSON.parse(last().body), { rules });
+  await client.securityGroups.revoke('sg-1', 'egress', rules);
+  assert.equal(last().url, '/api/v1/security-groups/sg-1/egress/revoke');
+  await client.securityGroups.create({ providerId: 'sim', name: 'web', description: 'd' });
+  assert.deepEqual([last().method, last().url], ['POST', '/api/v1/security-groups']);
+
+  answer = (_r, response) => json(response, 202, operation, { location: '/api/v1/operations/op-1' });
+  await client.images.create({ instanceId: 'i-1', name: 'golden' }, { idempotencyKey: 'img-key' });
+  assert.deepEqual([last().method, last().url, last().headers['idempotency-key']], ['POST', '/api/v1/images', 'img-key']);
+  await client.images.delete('ami-1');
+  assert.deepEqual([last().method, last().url], ['DELETE', '/api/v1/images/ami-1']);
+
+  answer = (_r, response) => json(response, 200, { tags: { env: 'dev' } });
+  await client.tags.update('securityGroup', 'sg-1', { set: { env: 'dev' } });
+  assert.equal(last().url, '/api/v1/security-groups/sg-1/tags');
+});
+
 test('waits pass states and the timeout in seconds', async () => {
   answer = (_r, response) => json(response, 200, operation);
   await client.instances.waitFor('i-1', ['running', 'stopped'], { timeoutSeconds: 120 });

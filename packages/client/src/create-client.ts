@@ -10,6 +10,9 @@ import type {
   KeyPair,
   Location,
   Operation,
+  Principal,
+  SecurityGroup,
+  SecurityGroupRule,
   Snapshot,
   TaggableKind,
   Tags,
@@ -18,11 +21,25 @@ import type {
 import { Transport, type TransportOptions } from './http.js';
 import { searchParams, tagParams } from './query.js';
 import { readEventStream } from './sse.js';
+import { readJsonLines } from './json-lines.js';
 import type {
+  AccessKeyView,
   AddProviderRequest,
+  ApiTokenView,
+  AuditEntry,
+  AuditListQuery,
+  AuditRecord,
+  AuditVerification,
+  CreateTenantRequest,
+  CreateTokenRequest,
+  CreateUserRequest,
+  CreatedAccessKey,
+  CreatedToken,
+  CreateImageRequest,
   CreateInstanceRequest,
   CreateKeyPairRequest,
   CreateOptions,
+  CreateSecurityGroupRequest,
   CreateSnapshotRequest,
   CreateVolumeRequest,
   CreatedKeyPairView,
@@ -31,12 +48,17 @@ import type {
   Health,
   InstanceListQuery,
   ListQuery,
+  LoginResult,
   OperationListQuery,
   Page,
   ProviderTestResult,
   ProviderView,
+  QuotaUsage,
+  Quotas,
   SyncStatus,
   TagChange,
+  Tenant,
+  User,
   WaitOptions,
 } from './types.js';
 
@@ -76,7 +98,24 @@ export interface SkyportClient {
   };
   readonly locations: { list: ListMethod<Location>; get(id: string): Promise<Location> };
   readonly hardwareProfiles: { list: ListMethod<HardwareProfile>; get(id: string): Promise<HardwareProfile> };
-  readonly images: { list: ListMethod<Image>; get(id: string): Promise<Image> };
+  readonly images: {
+    list: ListMethod<Image>;
+    get(id: string): Promise<Image>;
+    /** Makes an image of an instance's disk; the operation's `targetId` is the new image. */
+    create(request: CreateImageRequest, options?: CreateOptions): Promise<Operation>;
+    /** Deregisters an image; instances made from it keep running. */
+    delete(id: string): Promise<Operation>;
+  };
+  readonly securityGroups: {
+    list: ListMethod<SecurityGroup>;
+    get(id: string): Promise<SecurityGroup>;
+    create(request: CreateSecurityGroupRequest): Promise<SecurityGroup>;
+    delete(id: string): Promise<void>;
+    /** Adds rules; resolves to the group after the change. */
+    authorize(id: string, direction: 'ingress' | 'egress', rules: readonly SecurityGroupRule[]): Promise<SecurityGroup>;
+    /** Removes rules (matched by protocol, ports and CIDR); resolves to the group after the change. */
+    revoke(id: string, direction: 'ingress' | 'egress', rules: readonly SecurityGroupRule[]): Promise<SecurityGroup>;
+  };
   readonly instances: {
     list: ListMethod<Instance, InstanceListQuery>;
     get(id: string): Promise<Instance>;
@@ -128,6 +167,62 @@ export interface SkyportClient {
    * before the stream opens reject as SkyportError.
    */
   events(options: EventStreamOptions, onEvent: (event: BrokerEvent, meta: { readonly id: string }) => void, signal?: AbortSignal): Promise<void>;
+  /** The caller as the broker sees it: user, tenant, role, and how it authenticated. */
+  whoami(): Promise<Principal>;
+  /**
+   * Password login; sends no token, even if the client has one. The answer's token is a
+   * session (a bearer token until `expiresAt`) in the user's first tenant: make a client
+   * with it to act as the user.
+   */
+  login(userName: string, password: string): Promise<LoginResult>;
+  readonly tenants: {
+    /** Every tenant for system administrators; the caller's own otherwise. */
+    list(): Promise<Tenant[]>;
+    /** By id or name. */
+    get(idOrName: string): Promise<Tenant>;
+    /** System administrators only. */
+    create(request: CreateTenantRequest): Promise<Tenant>;
+    /** Replaces the quotas: a limit left out becomes unlimited. */
+    setQuotas(idOrName: string, quotas: Quotas): Promise<Tenant>;
+    /** Use against the quotas of the named tenant, or of the caller's own when none is named. */
+    usage(idOrName?: string): Promise<QuotaUsage>;
+  };
+  readonly users: {
+    /** Users of the caller's tenant (all users for system administrators); admins only. */
+    list(): Promise<User[]>;
+    /** By id or name. */
+    get(idOrName: string): Promise<User>;
+    /** Memberships take tenant ids or names. */
+    create(request: CreateUserRequest): Promise<User>;
+    /** Your own, or (admins) another user's. */
+    setPassword(idOrName: string, password: string): Promise<void>;
+    /** Also revokes the user's tokens and access keys. */
+    delete(idOrName: string): Promise<void>;
+  };
+  readonly tokens: {
+    /** Your own tokens in the current tenant (all of the tenant's for admins); never the tokens themselves. */
+    list(): Promise<ApiTokenView[]>;
+    /** A token for yourself in the current tenant, at most your role; `token` is shown once. */
+    create(request: CreateTokenRequest): Promise<CreatedToken>;
+    /** Works on session tokens too (the id is `whoami().credentialId`): that is logging out. */
+    revoke(id: string): Promise<void>;
+  };
+  readonly accessKeys: {
+    list(): Promise<AccessKeyView[]>;
+    /** An EC2 access key for yourself; the secret is shown once. */
+    create(): Promise<CreatedAccessKey>;
+    delete(accessKeyId: string): Promise<void>;
+  };
+  readonly audit: {
+    /** Newest first; the caller's tenant (every tenant for system administrators). Admins only. */
+    list(query?: AuditListQuery): Promise<Page<AuditEntry>>;
+    /** Walks the whole hash chain on the broker. */
+    verify(): Promise<AuditVerification>;
+    /** The whole log, oldest first, as the NDJSON text the broker sends (system administrators). */
+    export(): Promise<string>;
+    /** The same log as records, parsed line by line as the answer arrives. */
+    exportRecords(signal?: AbortSignal): AsyncGenerator<AuditRecord, void, undefined>;
+  };
 }
 
 /** Any kind's list query, as `listQuery` encodes it (field names only). */
@@ -139,6 +234,7 @@ const TAG_PATHS: Readonly<Record<TaggableKind, string>> = {
   snapshot: 'snapshots',
   image: 'images',
   keyPair: 'key-pairs',
+  securityGroup: 'security-groups',
 };
 
 /** A client for the broker at `options.baseUrl`, authenticating with `options.token`. */
@@ -192,7 +288,18 @@ export function createClient(options: ClientOptions): SkyportClient {
     },
     locations: inventory<Location>('locations'),
     hardwareProfiles: inventory<HardwareProfile>('hardware-profiles'),
-    images: inventory<Image>('images'),
+    images: {
+      ...inventory<Image>('images'),
+      create: (request, options) => http.json('POST', '/images', { body: request, ...idempotency(options) }),
+      delete: (imageId) => http.json('DELETE', `/images/${id(imageId)}`),
+    },
+    securityGroups: {
+      ...inventory<SecurityGroup>('security-groups'),
+      create: (request) => http.json('POST', '/security-groups', { body: request }),
+      delete: (groupId) => http.json('DELETE', `/security-groups/${id(groupId)}`),
+      authorize: (groupId, direction, rules) => http.json('POST', `/security-groups/${id(groupId)}/${direction}`, { body: { rules } }),
+      revoke: (groupId, direction, rules) => http.json('POST', `/security-groups/${id(groupId)}/${direction}/revoke`, { body: { rules } }),
+    },
     instances: {
       list: ((query: AnyListQuery & Pick<InstanceListQuery, 'state'> = {}) => {
         const state = query.state === undefined ? undefined : ([] as InstanceState[]).concat(query.state).join(',');
@@ -256,6 +363,46 @@ export function createClient(options: ClientOptions): SkyportClient {
         if (signal?.aborted === true) return;
         throw error;
       }
+    },
+    whoami: () => http.json('GET', '/whoami'),
+    login: (userName, password) => http.json('POST', '/sessions', { body: { userName, password }, anonymous: true }),
+    tenants: {
+      list: async () => (await http.json<{ items: Tenant[] }>('GET', '/tenants')).items,
+      get: (idOrName) => http.json('GET', `/tenants/${id(idOrName)}`),
+      create: (request) => http.json('POST', '/tenants', { body: request }),
+      setQuotas: (idOrName, quotas) => http.json('PUT', `/tenants/${id(idOrName)}/quotas`, { body: quotas }),
+      usage: async (idOrName) => {
+        // The API has usage per named tenant only; "mine" is the tenant the caller acts in.
+        const tenant = idOrName ?? (await http.json<Principal>('GET', '/whoami')).tenantId;
+        return http.json('GET', `/tenants/${id(tenant)}/usage`);
+      },
+    },
+    users: {
+      list: async () => (await http.json<{ items: User[] }>('GET', '/users')).items,
+      get: (idOrName) => http.json('GET', `/users/${id(idOrName)}`),
+      create: (request) => http.json('POST', '/users', { body: request }),
+      setPassword: (idOrName, password) => http.json('PUT', `/users/${id(idOrName)}/password`, { body: { password } }),
+      delete: (idOrName) => http.json('DELETE', `/users/${id(idOrName)}`),
+    },
+    tokens: {
+      list: async () => (await http.json<{ items: ApiTokenView[] }>('GET', '/tokens')).items,
+      create: (request) => http.json('POST', '/tokens', { body: request }),
+      revoke: (tokenId) => http.json('DELETE', `/tokens/${id(tokenId)}`),
+    },
+    accessKeys: {
+      list: async () => (await http.json<{ items: AccessKeyView[] }>('GET', '/access-keys')).items,
+      create: () => http.json('POST', '/access-keys'),
+      delete: (accessKeyId) => http.json('DELETE', `/access-keys/${id(accessKeyId)}`),
+    },
+    audit: {
+      list: (query = {}) => http.json('GET', '/audit', { query: searchParams({ limit: query.limit, cursor: query.cursor }) }),
+      verify: () => http.json('GET', '/audit/verify'),
+      export: async () => (await http.send('GET', '/audit/export', 'application/x-ndjson')).text(),
+      exportRecords: async function* (signal) {
+        const response = await http.send('GET', '/audit/export', 'application/x-ndjson', signal === undefined ? {} : { signal });
+        if (response.body === null) return;
+        yield* readJsonLines<AuditRecord>(response.body);
+      },
     },
   };
 }

@@ -15,9 +15,11 @@ export interface RequestOptions {
   readonly body?: unknown;
   readonly headers?: Readonly<Record<string, string>>;
   readonly signal?: AbortSignal;
+  /** Send no token even when the client has one (the login route must not carry a stale one). */
+  readonly anonymous?: boolean;
 }
 
-export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export class Transport {
   readonly baseUrl: string;
@@ -46,7 +48,7 @@ export class Transport {
     const query = options.query?.toString() ?? '';
     const url = `${this.#apiUrl}${path}${query === '' ? '' : `?${query}`}`;
     const headers: Record<string, string> = { accept, ...options.headers };
-    if (this.#token !== undefined) headers['authorization'] = `Bearer ${this.#token}`;
+    if (this.#token !== undefined && options.anonymous !== true) headers['authorization'] = `Bearer ${this.#token}`;
     // Only with a body: the API reads an empty JSON body as none, but other servers on
     // the way may not.
     if (options.body !== undefined) headers['content-type'] = 'application/json';

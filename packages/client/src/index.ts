@@ -5,5 +5,6 @@
 export { createClient, type ClientOptions, type ListMethod, type SkyportClient } from './create-client.js';
 export { paginate } from './paginate.js';
 export { SseParser, readEventStream, type SseMessage } from './sse.js';
+export { readJsonLines } from './json-lines.js';
 export { errorFromResponse, unreachableError } from './errors.js';
 export type * from './types.js';

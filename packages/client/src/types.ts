@@ -16,6 +16,7 @@ import type {
   KeyPair,
   OperationStatus,
   Provider,
+  Role,
   Tags,
 } from '@skyport/model';
 
@@ -84,6 +85,24 @@ export interface CreateInstanceRequest {
   readonly locationId?: string;
   readonly keyName?: string;
   readonly userData?: string;
+  /** Security groups of the same provider (default: the provider's default group). */
+  readonly securityGroupIds?: readonly string[];
+  readonly tags?: Tags;
+}
+
+export interface CreateSecurityGroupRequest {
+  /** Provider id or name. */
+  readonly providerId: string;
+  readonly name: string;
+  readonly description: string;
+  readonly tags?: Tags;
+}
+
+/** An image made from an instance's disk. */
+export interface CreateImageRequest {
+  readonly instanceId: string;
+  readonly name: string;
+  readonly description?: string;
   readonly tags?: Tags;
 }
 
@@ -123,6 +142,160 @@ export interface TagChange {
 /** A key makes a retried create safe: same key + same request = same operation. */
 export interface CreateOptions {
   readonly idempotencyKey?: string;
+}
+
+// ---- Tenancy: tenants, users, credentials, audit (copies of the core's shapes) ----
+
+/** Limits of a tenant; an absent limit is unlimited. */
+export interface Quotas {
+  readonly instances?: number;
+  readonly vcpus?: number;
+  readonly memoryMiB?: number;
+  readonly volumeGiB?: number;
+}
+
+export interface QuotaUsage {
+  readonly tenantId: string;
+  readonly quotas: Quotas;
+  readonly used: { readonly instances: number; readonly vcpus: number; readonly memoryMiB: number; readonly volumeGiB: number };
+}
+
+export interface Tenant {
+  readonly id: string;
+  readonly name: string;
+  readonly quotas: Quotas;
+  readonly createdAt: string;
+}
+
+export interface CreateTenantRequest {
+  readonly name: string;
+  readonly quotas?: Quotas;
+}
+
+export interface Membership {
+  /** Tenant id (a create also takes the tenant's name). */
+  readonly tenantId: string;
+  readonly role: Role;
+}
+
+export interface User {
+  readonly id: string;
+  readonly name: string;
+  readonly systemAdmin: boolean;
+  readonly memberships: readonly Membership[];
+  readonly createdAt: string;
+}
+
+export interface CreateUserRequest {
+  readonly name: string;
+  /** Without one the user cannot log in until a password is set (`users.setPassword`). */
+  readonly password?: string;
+  readonly systemAdmin?: boolean;
+  readonly memberships: readonly Membership[];
+}
+
+/** An API token as listed: never the token itself. */
+export interface ApiTokenView {
+  readonly id: string;
+  readonly name: string;
+  readonly userId: string;
+  readonly tenantId: string;
+  readonly role: Role;
+  readonly createdAt: string;
+  readonly expiresAt?: string;
+  readonly lastUsedAt?: string;
+}
+
+export interface CreateTokenRequest {
+  readonly name: string;
+  /** At most the caller's own role; defaults to it. */
+  readonly role?: Role;
+  /** 60 s or more. */
+  readonly expiresInSeconds?: number;
+}
+
+export interface CreatedToken {
+  /** Shown once: the broker keeps only its hash. */
+  readonly token: string;
+  readonly view: ApiTokenView;
+}
+
+/** An EC2 access key as listed: never the secret. */
+export interface AccessKeyView {
+  readonly accessKeyId: string;
+  readonly userId: string;
+  readonly tenantId: string;
+  readonly createdAt: string;
+  readonly lastUsedAt?: string;
+}
+
+export interface CreatedAccessKey {
+  readonly accessKeyId: string;
+  /** Shown once. */
+  readonly secretAccessKey: string;
+}
+
+/** One entry of the audit log, as `GET /audit` lists it. */
+export interface AuditEntry {
+  readonly seq: number;
+  readonly at: string;
+  readonly tenantId: string | null;
+  readonly actor: { readonly userId: string; readonly userName: string; readonly via: string; readonly credentialId?: string };
+  readonly door: string;
+  readonly address?: string;
+  /** What was done, e.g. `instances.create`, `tokens.revoke`, `session.login`. */
+  readonly action: string;
+  readonly target?: { readonly kind: string; readonly id: string };
+  readonly result: 'success' | 'failure';
+  readonly errorCode?: string;
+  readonly hash: string;
+}
+
+/**
+ * One line of `GET /audit/export`: the stored record with everything its hash covers
+ * (`prevHash`, `details`), so the chain can be checked again outside the broker.
+ */
+export interface AuditRecord {
+  readonly seq: number;
+  readonly at: string;
+  readonly tenantId: string | null;
+  readonly actorUserId: string;
+  readonly actorName: string;
+  readonly via: string;
+  readonly credentialId: string | null;
+  readonly door: string;
+  readonly address: string | null;
+  readonly action: string;
+  readonly targetKind: string | null;
+  readonly targetId: string | null;
+  readonly result: 'success' | 'failure';
+  readonly errorCode: string | null;
+  readonly details: Readonly<Record<string, unknown>> | null;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+export interface AuditVerification {
+  readonly ok: boolean;
+  readonly entries: number;
+  /** The first entry whose hash or link does not match, when not ok. */
+  readonly brokenAt?: number;
+  readonly reason?: string;
+}
+
+export interface AuditListQuery {
+  /** 1..1000, default 100. */
+  readonly limit?: number;
+  readonly cursor?: string;
+}
+
+/** What `POST /sessions` answers: a session token to send as a bearer token until `expiresAt`. */
+export interface LoginResult {
+  readonly token: string;
+  readonly expiresAt: string;
+  readonly userId: string;
+  /** The tenant the session acts in (the user's first membership). */
+  readonly tenantId: string;
 }
 
 // ---- Client-side shapes of query parameters (not in the core: they are URL encodings) ----

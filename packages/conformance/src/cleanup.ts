@@ -44,3 +44,27 @@ export function deleteSnapshotQuietly(driver: CloudDriver, id: string): Promise<
 export function deleteKeyPairQuietly(driver: CloudDriver, id: string): Promise<void> {
   return ignoringNotFound(() => driver.deleteKeyPair(id));
 }
+
+/**
+ * Deletes a security group, waiting while the provider still counts an instance on its way
+ * out as a user of it (clouds refuse with InvalidState until the instance is terminated).
+ */
+export async function deleteSecurityGroupQuietly(driver: CloudDriver, id: string, timeoutMs: number): Promise<void> {
+  const remove = driver.deleteSecurityGroup?.bind(driver);
+  if (remove === undefined) return;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await ignoringNotFound(() => remove(id));
+      return;
+    } catch (error) {
+      if (!(isSkyportError(error) && error.code === 'InvalidState') || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, Math.max(10, timeoutMs / 100))));
+    }
+  }
+}
+
+export async function deleteImageQuietly(driver: CloudDriver, id: string): Promise<void> {
+  const remove = driver.deleteImage?.bind(driver);
+  if (remove !== undefined) await ignoringNotFound(() => remove(id));
+}

@@ -5,6 +5,8 @@ import { SkyportError } from '@skyport/model';
 export interface ServerConfig {
   readonly host: string;
   readonly port: number;
+  /** Port of the EC2 Query API (`SKYPORT_EC2_PORT`; default 8773 as Eucalyptus, or 0 when `port` is 0); 0 picks a free one. */
+  readonly ec2Port: number;
   readonly dataDir: string;
   /** `postgres://...` or a SQLite file path. */
   readonly databaseUrl: string;
@@ -24,6 +26,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (!/^\d+$/.test(rawPort) || port > 65535) {
     throw new SkyportError('InvalidArgument', `SKYPORT_PORT "${rawPort}" is not a port number (0-65535)`, { details: { field: 'SKYPORT_PORT' } });
   }
+  // A broker told to pick a free REST port (tests, benchmarks, several brokers on one host)
+  // picks a free EC2 port too, unless told otherwise; else it takes the Eucalyptus port.
+  const rawEc2Port = env['SKYPORT_EC2_PORT'] ?? (port === 0 ? '0' : '8773');
+  const ec2Port = Number(rawEc2Port);
+  if (!/^\d+$/.test(rawEc2Port) || ec2Port > 65535) {
+    throw new SkyportError('InvalidArgument', `SKYPORT_EC2_PORT "${rawEc2Port}" is not a port number (0-65535)`, { details: { field: 'SKYPORT_EC2_PORT' } });
+  }
   const rawDir = env['SKYPORT_DATA_DIR'] ?? '.skyport';
   const dataDir = isAbsolute(rawDir) ? rawDir : resolve(cwd, rawDir);
   const databaseUrl = env['SKYPORT_DATABASE_URL'] ?? join(dataDir, 'skyport.db');
@@ -35,6 +44,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   return {
     host,
     port,
+    ec2Port,
     dataDir,
     databaseUrl,
     logLevel: logLevel as ServerConfig['logLevel'],

@@ -11,6 +11,7 @@ async function main(): Promise<void> {
     '',
     `Skyport is running at ${server.url}`,
     `  REST API:  ${server.url}/api/v1   (docs: ${server.url}/api/v1/docs)`,
+    `  EC2 API:   ${server.ec2Url}   (aws ec2 --endpoint-url ${server.ec2Url} --region <provider name>; docs/ec2.md)`,
     `  Data:      ${config.dataDir} (${config.databaseUrl.startsWith('postgres') ? 'PostgreSQL' : 'SQLite'})`,
     server.adminToken.token === undefined
       ? `  Admin token: not readable; it was written to ${server.adminToken.path} on first start`
@@ -39,9 +40,12 @@ async function main(): Promise<void> {
 main().catch((error: unknown) => {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'EADDRINUSE' || code === 'EACCES') {
-    const { host, port } = loadConfig();
+    const { host, port, ec2Port } = loadConfig();
+    // The error names the port that failed: the REST one or the EC2 one.
+    const failed = (error as { port?: number }).port ?? port;
+    const variable = failed === ec2Port && failed !== port ? 'SKYPORT_EC2_PORT' : 'SKYPORT_PORT';
     process.stderr.write(
-      `skyport: cannot start: ${host}:${port} is ${code === 'EADDRINUSE' ? 'already in use (is another broker running?)' : 'not allowed for this user'}; choose another port with SKYPORT_PORT\n`,
+      `skyport: cannot start: ${host}:${failed} is ${code === 'EADDRINUSE' ? 'already in use (is another broker running?)' : 'not allowed for this user'}; choose another port with ${variable}\n`,
     );
     process.exit(1);
   }

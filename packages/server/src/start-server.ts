@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { pino, type Logger as PinoLogger } from 'pino';
 import { createBroker, type BrokerService, type BrokerTuning } from '@skyport/core';
 import { createApi, type ApiRateLimits } from '@skyport/api';
+import { createEc2Api } from '@skyport/ec2';
 import { createStore } from '@skyport/store';
 import { simDriver } from '@skyport/driver-sim';
 import type { DriverFactory } from '@skyport/core';
@@ -15,6 +16,8 @@ export const DRIVERS: readonly DriverFactory[] = [simDriver];
 
 export interface RunningServer {
   readonly url: string;
+  /** The EC2 Query API's endpoint (`aws ec2 --endpoint-url`). */
+  readonly ec2Url: string;
   readonly broker: BrokerService;
   readonly adminToken: AdminToken;
   readonly logger: PinoLogger;
@@ -41,12 +44,22 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     const app = await createApi({ service: broker, version: VERSION, ...(options.rateLimits === undefined ? {} : { rateLimits: options.rateLimits }), logger: logger.child({ component: 'api' }) });
     const address = await app.listen({ host: config.host, port: config.port });
     const url = address.replace('[::1]', 'localhost');
+    const ec2 = await createEc2Api({ service: broker, logger: logger.child({ component: 'ec2' }) });
+    const ec2Url = (
+      await ec2.listen({ host: config.host, port: config.ec2Port }).catch(async (error: unknown) => {
+        await app.close();
+        await broker.stop();
+        throw error;
+      })
+    ).replace('[::1]', 'localhost');
     return {
       url,
+      ec2Url,
       broker,
       adminToken,
       logger,
       async close() {
+        await ec2.close();
         await app.close();
         await broker.stop();
         await store.close();

@@ -1,16 +1,20 @@
 import { systemClock, type Clock, type Store } from '@skyport/core';
 import { sql } from 'kysely';
+import { SqlAccessKeyStore } from './access-key-store.js';
 import { SqlApiTokenStore } from './api-token-store.js';
+import { SqlAuditStore } from './audit-store.js';
 import { parseDatabaseUrl } from './database-url.js';
 import { SqlIdempotencyStore } from './idempotency-store.js';
 import { silentLogger, type StoreLogger } from './logger.js';
 import { openDatabase } from './open-database.js';
 import { SqlOperationStore } from './operation-store.js';
-import { SqlProviderStore } from './provider-store.js';
+import { SqlProviderStore, resealProviderCredentials } from './provider-store.js';
 import { SqlResourceStore } from './resource-store.js';
 import { runMigrations } from './run-migrations.js';
 import type { StoreContext } from './store-context.js';
 import { guardMethods, toStoreError } from './store-errors.js';
+import { SqlTenantStore } from './tenant-store.js';
+import { SqlUserStore } from './user-store.js';
 
 export interface CreateStoreOptions {
   /**
@@ -34,6 +38,7 @@ export async function createStore(options: CreateStoreOptions): Promise<Store> {
   const db = await openDatabase(target, logger);
   const ctx: StoreContext = { db, dialect: target.dialect, clock: options.clock ?? systemClock, logger };
   let closing: Promise<void> | undefined;
+  const maintenance = guardMethods({ resealProviderCredentials: (reseal: (sealed: string) => string) => resealProviderCredentials(ctx, reseal) }, target);
 
   return {
     dialect: target.dialect,
@@ -42,6 +47,11 @@ export async function createStore(options: CreateStoreOptions): Promise<Store> {
     operations: guardMethods(new SqlOperationStore(ctx), target),
     idempotency: guardMethods(new SqlIdempotencyStore(ctx), target),
     tokens: guardMethods(new SqlApiTokenStore(ctx), target),
+    tenants: guardMethods(new SqlTenantStore(ctx), target),
+    users: guardMethods(new SqlUserStore(ctx), target),
+    accessKeys: guardMethods(new SqlAccessKeyStore(ctx), target),
+    audit: guardMethods(new SqlAuditStore(ctx), target),
+    resealProviderCredentials: maintenance.resealProviderCredentials,
     migrate: () => runMigrations(db, target, logger),
     close: () => {
       closing ??= (async () => {

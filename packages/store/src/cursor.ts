@@ -4,7 +4,7 @@ import { SkyportError } from '@skyport/model';
  * Page cursors are base64url text with a short tag naming what they point into, so a cursor
  * from another list (or a hand-made one) is refused instead of silently returning a wrong page.
  */
-type CursorTag = 'res' | 'op';
+type CursorTag = 'res' | 'op' | 'audit';
 
 export function encodeCursor(tag: CursorTag, payload: string): string {
   return Buffer.from(`${tag}:${payload}`, 'utf8').toString('base64url');

@@ -1,5 +1,6 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { Dialect } from './schema.js';
+import { tenancyMigration } from './tenancy-migration.js';
 
 /**
  * Schema migrations, kept in code so a bundled server needs no migration files on disk.
@@ -10,6 +11,7 @@ import type { Dialect } from './schema.js';
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   const migrations: Record<string, Migration> = {
     '0001_initial': { up: (db) => initial(db, dialect) },
+    '0002_tenancy': { up: (db) => tenancyMigration(db, dialect) },
   };
   return { getMigrations: async () => migrations };
 }

@@ -5,6 +5,7 @@ import { parseJson } from './json.js';
 import type { ProvidersTable } from './schema.js';
 import type { StoreContext } from './store-context.js';
 import { isUniqueViolation } from './store-errors.js';
+import { inWriteTransaction } from './transactions.js';
 
 type ProviderPatch = Parameters<ProviderStore['update']>[1];
 
@@ -34,8 +35,14 @@ export class SqlProviderStore implements ProviderStore {
     return row === undefined ? undefined : fromRow(row);
   }
 
-  async list(): Promise<ProviderRecord[]> {
-    const rows = await this.#ctx.db.selectFrom('providers').selectAll().orderBy('name').orderBy('id').execute();
+  /** By name (unique across tenants, so the order is total). */
+  async list(tenantId?: string): Promise<ProviderRecord[]> {
+    const rows = await this.#ctx.db
+      .selectFrom('providers')
+      .selectAll()
+      .$if(tenantId !== undefined, (q) => q.where('tenant_id', '=', tenantId!))
+      .orderBy('name')
+      .execute();
     return rows.map(fromRow);
   }
 
@@ -79,6 +86,7 @@ function notFound(id: string): SkyportError {
 function toRow(record: ProviderRecord): ProvidersTable {
   return {
     id: record.id,
+    tenant_id: record.tenantId,
     name: record.name,
     driver: record.driver,
     endpoint: record.endpoint,
@@ -95,6 +103,7 @@ function toRow(record: ProviderRecord): ProvidersTable {
 
 function patchToRow(patch: ProviderPatch): Updateable<ProvidersTable> {
   const row: Updateable<ProvidersTable> = {};
+  if (patch.tenantId !== undefined) row.tenant_id = patch.tenantId;
   if (patch.name !== undefined) row.name = patch.name;
   if (patch.driver !== undefined) row.driver = patch.driver;
   if (patch.endpoint !== undefined) row.endpoint = patch.endpoint;
@@ -111,6 +120,7 @@ function patchToRow(patch: ProviderPatch): Updateable<ProvidersTable> {
 function fromRow(row: Selectable<ProvidersTable>): ProviderRecord {
   return {
     id: row.id,
+    tenantId: row.tenant_id,
     name: row.name,
     driver: row.driver,
     endpoint: row.endpoint,
@@ -123,4 +133,26 @@ function fromRow(row: Selectable<ProvidersTable>): ProviderRecord {
     lastSyncAt: row.last_sync_at,
     lastSyncError: row.last_sync_error,
   };
+}
+
+/**
+ * Re-seals every provider's credentials in one write transaction (master key rotation): either
+ * all move to the new key or, when `reseal` throws, none. Providers without credentials are
+ * skipped and not counted. On PostgreSQL the rows are locked first, so an update racing the
+ * rotation waits and cannot be overwritten with a value re-sealed from its old credentials.
+ */
+export async function resealProviderCredentials(ctx: StoreContext, reseal: (sealed: string) => string): Promise<number> {
+  return inWriteTransaction(ctx.db, ctx.dialect, async (trx) => {
+    const rows = await trx
+      .selectFrom('providers')
+      .select(['id', 'sealed_credentials'])
+      .where('sealed_credentials', 'is not', null)
+      .orderBy('id')
+      .$if(ctx.dialect === 'postgres', (q) => q.forUpdate())
+      .execute();
+    for (const row of rows) {
+      await trx.updateTable('providers').set({ sealed_credentials: reseal(row.sealed_credentials!) }).where('id', '=', row.id).execute();
+    }
+    return rows.length;
+  });
 }

@@ -4,9 +4,11 @@
  * paths. JSON is stored as text and times as ISO-8601 text, which both dialects compare the
  * same way (lexically) as long as every writer uses `Date.toISOString()`.
  */
+import type { ColumnType } from 'kysely';
 
 export interface ProvidersTable {
   id: string;
+  tenant_id: string;
   name: string;
   driver: string;
   endpoint: string | null;
@@ -78,10 +80,68 @@ export interface ApiTokensTable {
   id: string;
   name: string;
   token_hash: string;
+  user_id: string;
+  tenant_id: string;
   role: string;
+  /** `api` or `session`. */
+  kind: string;
   created_at: string;
   expires_at: string | null;
   last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface TenantsTable {
+  id: string;
+  name: string;
+  /** JSON object of limits; `{}` is unlimited. */
+  quotas: string;
+  created_at: string;
+}
+
+export interface UsersTable {
+  id: string;
+  name: string;
+  password_hash: string | null;
+  /** 0 or 1: an integer on both dialects, as SQLite has no boolean. */
+  system_admin: number;
+  /** JSON array of `{ tenantId, role }`. */
+  memberships: string;
+  created_at: string;
+  deleted_at: string | null;
+}
+
+export interface AccessKeysTable {
+  id: string;
+  user_id: string;
+  tenant_id: string;
+  sealed_secret: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+/** Append-only: triggers refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL). */
+export interface AuditLogTable {
+  /** 1, 2, 3...; PostgreSQL returns its bigint as a string. Never updated. */
+  seq: ColumnType<number | string, number, never>;
+  at: string;
+  tenant_id: string | null;
+  actor_user_id: string;
+  actor_name: string;
+  via: string;
+  credential_id: string | null;
+  door: string;
+  address: string | null;
+  action: string;
+  target_kind: string | null;
+  target_id: string | null;
+  result: string;
+  error_code: string | null;
+  /** JSON object or null. */
+  details: string | null;
+  prev_hash: string;
+  hash: string;
 }
 
 export interface Database {
@@ -91,6 +151,10 @@ export interface Database {
   operations: OperationsTable;
   idempotency_keys: IdempotencyKeysTable;
   api_tokens: ApiTokensTable;
+  tenants: TenantsTable;
+  users: UsersTable;
+  access_keys: AccessKeysTable;
+  audit_log: AuditLogTable;
 }
 
 export type Dialect = 'sqlite' | 'postgres';

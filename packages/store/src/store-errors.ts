@@ -1,5 +1,6 @@
 import { SkyportError, isSkyportError } from '@skyport/model';
 import type { Dialect } from './schema.js';
+import { APPEND_ONLY_SQLSTATE } from './tenancy-migration.js';
 
 /** Which database an error is about, in words safe to show (no password). */
 export interface DatabaseIdentity {
@@ -11,6 +12,16 @@ const WHAT_TO_CHECK: Record<Dialect, string> = {
   postgres: 'Check that PostgreSQL is running and accepts connections there, and that the user, password and database name in the store URL are right.',
   sqlite: 'Check that the directory exists and the broker may write there, and that the file is a SQLite database.',
 };
+
+/**
+ * The table an append-only trigger refused a change to, or undefined for any other error.
+ * Both dialects' triggers say `<table> is append-only: <op> refused`.
+ */
+export function appendOnlyTable(error: unknown): string | undefined {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if ((code !== APPEND_ONLY_SQLSTATE && code !== 'SQLITE_CONSTRAINT_TRIGGER') || typeof message !== 'string') return undefined;
+  return /(\w+) is append-only/.exec(message)?.[1];
+}
 
 /** SQLite result codes and PostgreSQL SQLSTATEs that mean "a unique key is taken". */
 export function isUniqueViolation(error: unknown): boolean {
@@ -55,6 +66,13 @@ export function unreachableError(database: DatabaseIdentity, error: unknown): Sk
 export function toStoreError(error: unknown, database: DatabaseIdentity): SkyportError {
   if (isSkyportError(error)) return error;
   if (isUnreachable(error)) return unreachableError(database, error);
+  const table = appendOnlyTable(error);
+  if (table !== undefined) {
+    return new SkyportError('Forbidden', `the ${table} table is append-only: its entries can be neither changed nor deleted (${causeText(error)})`, {
+      cause: error,
+      details: { table, database: database.display },
+    });
+  }
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) {
     // Another process kept the write lock longer than the busy timeout.

@@ -3,10 +3,32 @@
  * pass on SQLite and PostgreSQL.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { ApiTokenRecord, IdempotencyRecord, OperationRecord, ProviderRecord, ResourceQuery, ResourceRecord, Store } from '@skyport/core';
+import type {
+  AccessKeyRecord,
+  ApiTokenRecord,
+  AuditRecord,
+  IdempotencyRecord,
+  OperationRecord,
+  ProviderRecord,
+  ResourceQuery,
+  ResourceRecord,
+  Store,
+  TenantRecord,
+  UserRecord,
+} from '@skyport/core';
 import { SkyportError, type ResourceKind } from '@skyport/model';
+import { sql, type Kysely } from 'kysely';
 import { createStore } from './create-store.js';
+import { parseDatabaseUrl } from './database-url.js';
+import { silentLogger } from './logger.js';
+import { createMigrator } from './migrations.js';
+import { openDatabase } from './open-database.js';
+import type { Database } from './schema.js';
+import { appendOnlyTable, toStoreError } from './store-errors.js';
+import { DEFAULT_TENANT_ID, UPGRADE_ADMIN_USER_ID, tenancyMigration } from './tenancy-migration.js';
 import { createTestStore, testDatabaseUrls, type TestStore } from './testing.js';
 
 const T0 = '2025-01-01T00:00:00.000Z';
@@ -18,6 +40,7 @@ function provider(overrides: Partial<ProviderRecord> = {}): ProviderRecord {
   const id = overrides.id ?? `prv-${Math.random().toString(16).slice(2, 12)}`;
   return {
     id,
+    tenantId: 'tnt-test',
     name: `name-${id}`,
     driver: 'sim',
     endpoint: null,
@@ -101,6 +124,139 @@ async function listAll(store: Store, query: ResourceQuery): Promise<ResourceReco
   }
   assert.equal(new Set(items.map((item) => item.id)).size, items.length, 'no item appears twice');
   return items;
+}
+
+function token(overrides: Partial<ApiTokenRecord> = {}): ApiTokenRecord {
+  const id = overrides.id ?? `tok-${Math.random().toString(16).slice(2, 12)}`;
+  return {
+    id,
+    name: `token-${id}`,
+    tokenHash: createHash('sha256').update(id).digest('hex'),
+    userId: 'usr-test',
+    tenantId: 'tnt-test',
+    role: 'operator',
+    kind: 'api',
+    createdAt: T0,
+    expiresAt: null,
+    lastUsedAt: null,
+    revokedAt: null,
+    ...overrides,
+  };
+}
+
+function accessKey(overrides: Partial<AccessKeyRecord> = {}): AccessKeyRecord {
+  const id = overrides.id ?? `AKSP${Math.random().toString(16).slice(2, 14).toUpperCase()}`;
+  return { id, userId: 'usr-test', tenantId: 'tnt-test', sealedSecret: `sealed:${id}`, createdAt: T0, lastUsedAt: null, revokedAt: null, ...overrides };
+}
+
+function tenant(overrides: Partial<TenantRecord> = {}): TenantRecord {
+  const id = overrides.id ?? `tnt-${Math.random().toString(16).slice(2, 12)}`;
+  return { id, name: `tenant-${id}`, quotas: {}, createdAt: T0, ...overrides };
+}
+
+function user(overrides: Partial<UserRecord> = {}): UserRecord {
+  const id = overrides.id ?? `usr-${Math.random().toString(16).slice(2, 12)}`;
+  return { id, name: `user-${id}`, passwordHash: null, systemAdmin: false, memberships: [], createdAt: T0, deletedAt: null, ...overrides };
+}
+
+/**
+ * The audit entry that follows `last`, hashed the simple way (the store only keeps the chain;
+ * the real hash is the broker's business). The same formula is in AUDIT_CHILD below.
+ */
+function auditEntry(last: { seq: number; hash: string } | undefined, fields: Partial<AuditRecord> = {}): AuditRecord {
+  const seq = (last?.seq ?? 0) + 1;
+  const prevHash = last?.hash ?? '';
+  const actorName = fields.actorName ?? 'alice';
+  const action = fields.action ?? 'instance.create';
+  return {
+    seq,
+    at: T0,
+    tenantId: 'tnt-test',
+    actorUserId: 'usr-test',
+    actorName,
+    via: 'token',
+    credentialId: 'tok-1',
+    door: 'rest',
+    address: '127.0.0.1',
+    action,
+    targetKind: 'instance',
+    targetId: 'i-1',
+    result: 'success',
+    errorCode: null,
+    details: null,
+    ...fields,
+    prevHash,
+    hash: auditHash(seq, prevHash, actorName, action),
+  };
+}
+
+function auditHash(seq: number, prevHash: string, actorName: string, action: string): string {
+  return createHash('sha256').update(`${prevHash}|${seq}|${actorName}|${action}`).digest('hex');
+}
+
+/** Checks that entries (oldest first) are 1..n, each linked to the one before. */
+function assertChain(entries: readonly AuditRecord[], n: number): void {
+  assert.deepEqual(
+    entries.map((e) => e.seq),
+    Array.from({ length: n }, (_, i) => i + 1),
+  );
+  entries.forEach((entry, i) => {
+    assert.equal(entry.prevHash, i === 0 ? '' : entries[i - 1]!.hash, `entry ${entry.seq} links to the one before`);
+    assert.equal(entry.hash, auditHash(entry.seq, entry.prevHash, entry.actorName, entry.action), `entry ${entry.seq} is intact`);
+  });
+}
+
+/**
+ * Another process appending to the same database: it opens its own store, says `ready`,
+ * waits for a line on stdin, then appends AUDIT_COUNT entries at once.
+ */
+const AUDIT_CHILD = `
+import { createHash } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { createStore } from '@skyport/store';
+const store = await createStore({ url: process.env.AUDIT_URL });
+process.stdout.write('ready\\n');
+await new Promise((resolve) => createInterface({ input: process.stdin }).once('line', resolve));
+const hash = (seq, prevHash, actorName, action) => createHash('sha256').update(prevHash + '|' + seq + '|' + actorName + '|' + action).digest('hex');
+await Promise.all(Array.from({ length: Number(process.env.AUDIT_COUNT) }, () => store.audit.append((last) => {
+  const seq = (last?.seq ?? 0) + 1;
+  const prevHash = last?.hash ?? '';
+  return { seq, at: '${T0}', tenantId: null, actorUserId: 'usr-child', actorName: 'child', via: 'token', credentialId: null, door: 'rest',
+    address: null, action: 'child.append', targetKind: null, targetId: null, result: 'success', errorCode: null, details: null,
+    prevHash, hash: hash(seq, prevHash, 'child', 'child.append') };
+})));
+await store.close();
+`;
+
+/** Starts AUDIT_CHILD on a database; `go()` lets it append and resolves when it is done. */
+async function startAuditChild(url: string, count: number): Promise<{ go(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', AUDIT_CHILD], {
+    cwd: new URL('.', import.meta.url),
+    env: { ...process.env, AUDIT_URL: url, AUDIT_COUNT: String(count) },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<void>((resolve, reject) =>
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`the appending child process exited with ${String(code)}: ${stderr}`)))),
+  );
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('ready')) resolve();
+    });
+    exited.then(() => reject(new Error('the appending child process ended before it was ready')), reject);
+  });
+  return {
+    go: () => {
+      child.stdin.end('go\n');
+      return exited;
+    },
+  };
+}
+
+/** A second connection to a test store's database, beside the store's own. */
+async function openSecondConnection(url: string): Promise<Kysely<Database>> {
+  return openDatabase(parseDatabaseUrl(url), silentLogger);
 }
 
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -701,23 +857,528 @@ for (const { dialect } of testDatabaseUrls()) {
       });
     });
 
+    describe('providers: tenants and credentials', () => {
+      const db = useStore(dialect);
+
+      it('lists the providers of one tenant, and moves a provider to another', async () => {
+        const { store } = db();
+        const a1 = provider({ tenantId: 'tnt-pa', name: 'pa-2' });
+        const a2 = provider({ tenantId: 'tnt-pa', name: 'pa-1' });
+        const b1 = provider({ tenantId: 'tnt-pb', name: 'pb-1' });
+        for (const p of [a1, a2, b1]) await store.providers.insert(p);
+        assert.deepEqual(await store.providers.list('tnt-pa'), [a2, a1]);
+        assert.deepEqual(await store.providers.list('tnt-pb'), [b1]);
+        assert.deepEqual(await store.providers.list('tnt-none'), []);
+        assert.deepEqual(await store.providers.list(), [a2, a1, b1]);
+        await store.providers.update(a1.id, { tenantId: 'tnt-pb' });
+        assert.deepEqual(
+          (await store.providers.list('tnt-pb')).map((p) => p.id),
+          [a1.id, b1.id],
+        );
+        assert.equal((await store.providers.get(a1.id))?.tenantId, 'tnt-pb');
+        await rejectsWith(() => store.providers.insert(provider({ tenantId: 'tnt-pc', name: 'pa-1' })), 'AlreadyExists', /'pa-1'/);
+      });
+
+      it('re-seals every provider credential in one transaction and counts them', async () => {
+        const { store } = db();
+        const before = await store.providers.list();
+        const withCredentials = before.filter((p) => p.sealedCredentials !== null).length;
+        const x = provider({ name: 'reseal-x', sealedCredentials: 'k1:x' });
+        const y = provider({ name: 'reseal-y', sealedCredentials: 'k1:y' });
+        const none = provider({ name: 'reseal-none', sealedCredentials: null });
+        for (const p of [x, y, none]) await store.providers.insert(p);
+
+        // A failing reseal (the vault refusing one value) leaves every provider as it was.
+        const failing = (sealed: string) => {
+          if (sealed === 'k1:y') throw new SkyportError('Internal', 'cannot unseal y');
+          return sealed.replace(/^k1:/, 'k2:');
+        };
+        await rejectsWith(() => store.resealProviderCredentials(failing), 'Internal', /cannot unseal y/);
+        assert.equal((await store.providers.get(x.id))?.sealedCredentials, 'k1:x');
+
+        const seen: string[] = [];
+        const count = await store.resealProviderCredentials((sealed) => {
+          seen.push(sealed);
+          return sealed.replace(/^k1:/, 'k2:');
+        });
+        assert.equal(count, withCredentials + 2);
+        assert.equal(seen.length, count, 'providers without credentials are not passed to reseal');
+        assert.equal((await store.providers.get(x.id))?.sealedCredentials, 'k2:x');
+        assert.equal((await store.providers.get(y.id))?.sealedCredentials, 'k2:y');
+        assert.equal((await store.providers.get(none.id))?.sealedCredentials, null);
+        assert.deepEqual(await store.providers.get(x.id), { ...x, sealedCredentials: 'k2:x' }, 'nothing else changes');
+      });
+    });
+
+    describe('tenants', () => {
+      const db = useStore(dialect);
+
+      it('inserts, reads by id and name, lists by name and updates', async () => {
+        const { store } = db();
+        const beta = tenant({ name: 'beta', quotas: { instances: 10, vcpus: 40, memoryMiB: 65536, volumeGiB: 500 } });
+        const alpha = tenant({ name: 'alpha' });
+        await store.tenants.insert(beta);
+        await store.tenants.insert(alpha);
+        assert.deepEqual(await store.tenants.get(beta.id), beta);
+        assert.deepEqual(await store.tenants.getByName('alpha'), alpha);
+        assert.equal(await store.tenants.get('tnt-missing'), undefined);
+        assert.equal(await store.tenants.getByName('missing'), undefined);
+        assert.deepEqual(await store.tenants.list(), [alpha, beta]);
+
+        await store.tenants.update(beta.id, { quotas: { instances: 5 } });
+        assert.deepEqual(await store.tenants.get(beta.id), { ...beta, quotas: { instances: 5 } }, 'quotas are replaced as a whole');
+        await store.tenants.update(beta.id, { name: 'gamma' });
+        assert.equal(await store.tenants.getByName('beta'), undefined);
+        assert.deepEqual(await store.tenants.getByName('gamma'), { ...beta, name: 'gamma', quotas: { instances: 5 } });
+        await store.tenants.update(beta.id, {});
+        await rejectsWith(() => store.tenants.update('tnt-nope', { quotas: {} }), 'NotFound', /tnt-nope/);
+        await rejectsWith(() => store.tenants.update('tnt-nope', {}), 'NotFound', /tnt-nope/);
+      });
+
+      it('refuses a second tenant with the same name, naming it', async () => {
+        const { store } = db();
+        const first = tenant({ name: 'acme' });
+        await store.tenants.insert(first);
+        const error = await rejectsWith(() => store.tenants.insert(tenant({ name: 'acme' })), 'AlreadyExists', /'acme'/);
+        assert.equal(error.details?.['existingId'], first.id);
+        const other = tenant({ name: 'other-co' });
+        await store.tenants.insert(other);
+        await rejectsWith(() => store.tenants.update(other.id, { name: 'acme' }), 'AlreadyExists', /'acme'/);
+        await rejectsWith(() => store.tenants.insert(tenant({ id: other.id, name: 'fresh' })), 'AlreadyExists', new RegExp(other.id));
+        assert.equal((await store.tenants.get(other.id))?.name, 'other-co');
+      });
+    });
+
+    describe('users', () => {
+      const db = useStore(dialect);
+
+      it('inserts, reads by id and name, and updates every field the port allows', async () => {
+        const { store } = db();
+        const carol = user({ name: 'carol', passwordHash: 'scrypt$16384$8$1$c2FsdA$aGFzaA', memberships: [{ tenantId: 'tnt-u1', role: 'operator' }] });
+        await store.users.insert(carol);
+        assert.deepEqual(await store.users.get(carol.id), carol);
+        assert.deepEqual(await store.users.getByName('carol'), carol);
+        assert.equal(await store.users.get('usr-missing'), undefined);
+        assert.equal(await store.users.getByName('nobody'), undefined);
+
+        const patch = { passwordHash: null, systemAdmin: true, memberships: [{ tenantId: 'tnt-u1', role: 'admin' as const }, { tenantId: 'tnt-u2', role: 'viewer' as const }] };
+        await store.users.update(carol.id, patch);
+        assert.deepEqual(await store.users.get(carol.id), { ...carol, ...patch });
+        await store.users.update(carol.id, { deletedAt: T2 });
+        assert.equal((await store.users.getByName('carol'))?.deletedAt, T2, 'deleted users can still be read');
+        await store.users.update(carol.id, {});
+        await rejectsWith(() => store.users.update('usr-nope', { systemAdmin: false }), 'NotFound', /usr-nope/);
+        await rejectsWith(() => store.users.update('usr-nope', {}), 'NotFound', /usr-nope/);
+      });
+
+      it('refuses a second user with the same name, naming it, also after a deletion', async () => {
+        const { store } = db();
+        const dave = user({ name: 'dave' });
+        await store.users.insert(dave);
+        await rejectsWith(() => store.users.insert(user({ name: 'dave' })), 'AlreadyExists', /'dave'/);
+        await store.users.update(dave.id, { deletedAt: T1 });
+        await rejectsWith(() => store.users.insert(user({ name: 'dave' })), 'AlreadyExists', /'dave'.*deleted/);
+        await rejectsWith(() => store.users.insert(user({ id: dave.id, name: 'dave-2' })), 'AlreadyExists', new RegExp(dave.id));
+      });
+
+      it('lists users not deleted, by name, optionally the members of one tenant', async () => {
+        const { store } = db();
+        const zed = user({ name: 'l-zed', memberships: [{ tenantId: 'tnt-la', role: 'viewer' }] });
+        const amy = user({ name: 'l-amy', memberships: [{ tenantId: 'tnt-lb', role: 'admin' }, { tenantId: 'tnt-la', role: 'operator' }] });
+        const bob = user({ name: 'l-bob', memberships: [{ tenantId: 'tnt-lab', role: 'admin' }] });
+        const root = user({ name: 'l-root', systemAdmin: true });
+        const gone = user({ name: 'l-gone', memberships: [{ tenantId: 'tnt-la', role: 'admin' }], deletedAt: T1 });
+        for (const u of [zed, amy, bob, root, gone]) await store.users.insert(u);
+        const mine = (list: UserRecord[]) => list.filter((u) => u.name.startsWith('l-'));
+        assert.deepEqual(mine(await store.users.list()), [amy, bob, root, zed]);
+        assert.deepEqual(await store.users.list('tnt-la'), [amy, zed], "members only: not a tenant whose id starts the same, not system admins, not deleted users");
+        assert.deepEqual(await store.users.list('tnt-lab'), [bob]);
+        assert.deepEqual(await store.users.list('tnt-none'), []);
+        await store.users.update(zed.id, { memberships: [] });
+        assert.deepEqual(await store.users.list('tnt-la'), [amy]);
+      });
+    });
+
     describe('API tokens', () => {
       const db = useStore(dialect);
 
-      it('inserts, finds by hash, lists, touches and deletes', async () => {
+      it('inserts, reads by id and hash, lists newest first, touches', async () => {
         const { store } = db();
-        const admin: ApiTokenRecord = { id: 'tok-1', name: 'ci', tokenHash: 'a'.repeat(64), role: 'admin', createdAt: T0, expiresAt: null, lastUsedAt: null };
-        const viewer: ApiTokenRecord = { id: 'tok-2', name: 'dash', tokenHash: 'b'.repeat(64), role: 'viewer', createdAt: T1, expiresAt: T3, lastUsedAt: null };
-        await store.tokens.insert(viewer);
+        const admin = token({ id: 'tok-1', name: 'ci', tokenHash: 'a'.repeat(64), role: 'admin', createdAt: T0 });
+        const viewer = token({ id: 'tok-2', name: 'dash', tokenHash: 'b'.repeat(64), role: 'viewer', kind: 'session', createdAt: T1, expiresAt: T3 });
         await store.tokens.insert(admin);
-        assert.deepEqual(await store.tokens.findByHash('a'.repeat(64)), admin);
+        await store.tokens.insert(viewer);
+        assert.deepEqual(await store.tokens.get('tok-1'), admin);
+        assert.equal(await store.tokens.get('tok-missing'), undefined);
+        assert.deepEqual(await store.tokens.findByHash('b'.repeat(64)), viewer);
         assert.equal(await store.tokens.findByHash('c'.repeat(64)), undefined);
-        assert.deepEqual(await store.tokens.list(), [admin, viewer]);
+        assert.deepEqual(await store.tokens.list(), [viewer, admin]);
         await store.tokens.touch('tok-2', T2);
         assert.equal((await store.tokens.findByHash('b'.repeat(64)))?.lastUsedAt, T2);
-        await store.tokens.delete('tok-1');
-        assert.deepEqual(await store.tokens.list(), [{ ...viewer, lastUsedAt: T2 }]);
+        await store.tokens.touch('tok-missing', T2);
         await rejectsWith(() => store.tokens.insert({ ...admin, id: 'tok-3', tokenHash: 'b'.repeat(64) }), 'AlreadyExists');
+        await rejectsWith(() => store.tokens.insert({ ...admin, tokenHash: 'd'.repeat(64) }), 'AlreadyExists', /tok-1/);
+      });
+
+      it('filters by user and by tenant', async () => {
+        const { store } = db();
+        const t = (id: string, userId: string, tenantId: string, createdAt: string) => token({ id, userId, tenantId, createdAt });
+        const tokens = [
+          t('tok-f1', 'usr-f1', 'tnt-f1', T0),
+          t('tok-f2', 'usr-f1', 'tnt-f2', T1),
+          t('tok-f3', 'usr-f2', 'tnt-f1', T2),
+          t('tok-f4', 'usr-f2', 'tnt-f1', T2),
+        ];
+        for (const tok of tokens) await store.tokens.insert(tok);
+        const ids = async (filter: { userId?: string; tenantId?: string }) => (await store.tokens.list(filter)).map((tok) => tok.id);
+        assert.deepEqual(await ids({ userId: 'usr-f1' }), ['tok-f2', 'tok-f1']);
+        assert.deepEqual(await ids({ tenantId: 'tnt-f1' }), ['tok-f4', 'tok-f3', 'tok-f1'], 'newest first, ties by id descending');
+        assert.deepEqual(await ids({ userId: 'usr-f1', tenantId: 'tnt-f1' }), ['tok-f1']);
+        assert.deepEqual(await ids({ userId: 'usr-none' }), []);
+        assert.deepEqual(await ids({}), (await store.tokens.list()).map((tok) => tok.id));
+      });
+
+      it('revokes one token, keeping the first revocation time, and all of a user', async () => {
+        const { store } = db();
+        const one = token({ userId: 'usr-r1' });
+        const two = token({ userId: 'usr-r1', createdAt: T1 });
+        const three = token({ userId: 'usr-r1', createdAt: T2 });
+        const others = token({ userId: 'usr-r2' });
+        for (const tok of [one, two, three, others]) await store.tokens.insert(tok);
+
+        await store.tokens.revoke(one.id, T1);
+        await store.tokens.revoke(one.id, T3);
+        assert.equal((await store.tokens.get(one.id))?.revokedAt, T1, 'a second revoke keeps the first time');
+        assert.equal((await store.tokens.findByHash(one.tokenHash))?.revokedAt, T1, 'revoked tokens are still found, as revoked');
+        await rejectsWith(() => store.tokens.revoke('tok-nope', T1), 'NotFound', /tok-nope/);
+
+        await store.tokens.revokeByUser('usr-r1', T2);
+        assert.deepEqual(
+          (await store.tokens.list({ userId: 'usr-r1' })).map((tok) => [tok.id, tok.revokedAt]),
+          [
+            [three.id, T2],
+            [two.id, T2],
+            [one.id, T1],
+          ],
+          'revoked tokens stay listed; the earlier revocation is kept',
+        );
+        assert.equal((await store.tokens.get(others.id))?.revokedAt, null, "another user's tokens are untouched");
+        await store.tokens.revokeByUser('usr-without-tokens', T2);
+      });
+    });
+
+    describe('access keys', () => {
+      const db = useStore(dialect);
+
+      it('inserts, reads, lists newest first with filters, touches and revokes', async () => {
+        const { store } = db();
+        const k1 = accessKey({ id: 'AKSPK1', userId: 'usr-k1', tenantId: 'tnt-k1', createdAt: T0 });
+        const k2 = accessKey({ id: 'AKSPK2', userId: 'usr-k1', tenantId: 'tnt-k2', createdAt: T1 });
+        const k3 = accessKey({ id: 'AKSPK3', userId: 'usr-k2', tenantId: 'tnt-k1', createdAt: T2 });
+        for (const k of [k1, k2, k3]) await store.accessKeys.insert(k);
+        assert.deepEqual(await store.accessKeys.get('AKSPK2'), k2);
+        assert.equal(await store.accessKeys.get('AKSPNONE'), undefined);
+        assert.deepEqual(await store.accessKeys.list(), [k3, k2, k1]);
+        assert.deepEqual(await store.accessKeys.list({ userId: 'usr-k1' }), [k2, k1]);
+        assert.deepEqual(await store.accessKeys.list({ tenantId: 'tnt-k1' }), [k3, k1]);
+        assert.deepEqual(await store.accessKeys.list({ userId: 'usr-k1', tenantId: 'tnt-k2' }), [k2]);
+        assert.deepEqual(await store.accessKeys.list({ tenantId: 'tnt-none' }), []);
+
+        await store.accessKeys.touch('AKSPK1', T2);
+        await store.accessKeys.revoke('AKSPK1', T3);
+        await store.accessKeys.revoke('AKSPK1', '2026-01-01T00:00:00.000Z');
+        assert.deepEqual(await store.accessKeys.get('AKSPK1'), { ...k1, lastUsedAt: T2, revokedAt: T3 });
+        await rejectsWith(() => store.accessKeys.revoke('AKSPNONE', T3), 'NotFound', /AKSPNONE/);
+        await rejectsWith(() => store.accessKeys.insert({ ...k2, sealedSecret: 'other' }), 'AlreadyExists', /AKSPK2/);
+      });
+
+      it('re-seals every secret, revoked keys included, in one transaction and counts them', async () => {
+        const { store } = db();
+        const existing = (await store.accessKeys.list()).length;
+        const live = accessKey({ sealedSecret: 'k1:live' });
+        const revoked = accessKey({ sealedSecret: 'k1:revoked', revokedAt: T1 });
+        await store.accessKeys.insert(live);
+        await store.accessKeys.insert(revoked);
+        await rejectsWith(
+          () =>
+            store.accessKeys.reseal((sealed) => {
+              if (sealed === 'k1:revoked') throw new SkyportError('Internal', 'cannot unseal');
+              return `k2:${sealed}`;
+            }),
+          'Internal',
+        );
+        assert.equal((await store.accessKeys.get(live.id))?.sealedSecret, 'k1:live', 'a failed reseal changes nothing');
+        assert.equal(await store.accessKeys.reseal((sealed) => `k2:${sealed}`), existing + 2);
+        assert.deepEqual(await store.accessKeys.get(live.id), { ...live, sealedSecret: 'k2:k1:live' });
+        assert.equal((await store.accessKeys.get(revoked.id))?.sealedSecret, 'k2:k1:revoked');
+      });
+    });
+
+    describe('audit log: appending', () => {
+      it('gives 30 parallel appenders seq 1..30, each linked to the entry before', async () => {
+        const test = await createTestStore(dialect);
+        // On PostgreSQL a second store on the same database: its own pool, as another broker
+        // would have. Not on SQLite: better-sqlite3 waits for a lock synchronously, so a second
+        // connection in this process would block the event loop the first one needs to commit
+        // (another process is the next test).
+        const second = dialect === 'postgres' ? await createStore({ url: test.url }) : test.store;
+        try {
+          const results = await Promise.all(
+            Array.from({ length: 30 }, (_, n) => (n % 2 === 0 ? test.store : second).audit.append((last) => auditEntry(last, { action: `act-${n}` }))),
+          );
+          assert.deepEqual(
+            results.map((r) => r.seq).sort((a, b) => a - b),
+            Array.from({ length: 30 }, (_, i) => i + 1),
+          );
+          assertChain(await test.store.audit.scan(0, 100), 30);
+        } finally {
+          if (second !== test.store) await second.close();
+          await test.cleanup();
+        }
+      });
+
+      it('keeps the chain when another process appends at the same time', async () => {
+        const test = await createTestStore(dialect);
+        try {
+          // Enough entries on each side that the two bursts overlap despite the child's start-up.
+          const child = await startAuditChild(test.url, 60);
+          const done = child.go();
+          const mine = await Promise.all(Array.from({ length: 60 }, () => test.store.audit.append((last) => auditEntry(last))));
+          await done;
+          assert.equal(mine.length, 60);
+          const all = await test.store.audit.scan(0, 1000);
+          assertChain(all, 120);
+          assert.equal(all.filter((e) => e.actorName === 'child').length, 60);
+        } finally {
+          await test.cleanup();
+        }
+      });
+
+      it('refuses an entry that does not continue the chain, writing nothing', async () => {
+        const test = await createTestStore(dialect);
+        try {
+          await rejectsWith(() => test.store.audit.append((last) => auditEntry(last, { seq: 2 })), 'InvalidArgument', /seq 1/);
+          const first = await test.store.audit.append((last) => {
+            assert.equal(last, undefined, 'an empty log has no last entry');
+            return auditEntry(last);
+          });
+          assert.equal(first.prevHash, '');
+          await rejectsWith(() => test.store.audit.append((last) => ({ ...auditEntry(last), prevHash: 'forged' })), 'InvalidArgument', /prevHash/);
+          await rejectsWith(() => test.store.audit.append((last) => auditEntry(last, { seq: 1 })), 'InvalidArgument', /seq 2/);
+          await rejectsWith(
+            () =>
+              test.store.audit.append(() => {
+                throw new SkyportError('Internal', 'cannot hash');
+              }),
+            'Internal',
+            /cannot hash/,
+          );
+          const second = await test.store.audit.append((last) => {
+            assert.deepEqual(last, { seq: 1, hash: first.hash });
+            return auditEntry(last, { details: { size: 'large', tags: ['a'] }, result: 'failure', errorCode: 'QuotaExceeded', tenantId: null });
+          });
+          assert.deepEqual(await test.store.audit.scan(0, 10), [first, second], 'entries read back exactly as built');
+        } finally {
+          await test.cleanup();
+        }
+      });
+    });
+
+    describe('audit log: reading and immutability', () => {
+      const db = useStore(dialect);
+      const entries: AuditRecord[] = [];
+      const tenantOf = (n: number) => (n % 5 === 0 ? null : n % 2 === 0 ? 'tnt-even' : 'tnt-odd');
+
+      before(async () => {
+        const { store } = db();
+        for (let n = 1; n <= 25; n++) entries.push(await store.audit.append((last) => auditEntry(last, { tenantId: tenantOf(n), action: `act-${n}` })));
+      });
+
+      const walk = async (tenantId: string | undefined, limit: number) => {
+        const seen: number[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await db().store.audit.list({ limit, ...(tenantId === undefined ? {} : { tenantId }), ...(cursor === undefined ? {} : { cursor }) });
+          assert.ok(page.items.length <= limit);
+          if (page.nextCursor !== undefined) assert.equal(page.items.length, limit, 'only the last page may be short');
+          seen.push(...page.items.map((e) => e.seq));
+          cursor = page.nextCursor;
+        } while (cursor !== undefined);
+        return seen;
+      };
+
+      it('lists newest first across cursor pages, optionally for one tenant', async () => {
+        const newestFirst = [...entries].reverse();
+        assert.deepEqual(await walk(undefined, 4), newestFirst.map((e) => e.seq));
+        assert.deepEqual(await walk(undefined, 25), newestFirst.map((e) => e.seq));
+        assert.deepEqual(await walk('tnt-even', 3), newestFirst.filter((e) => e.tenantId === 'tnt-even').map((e) => e.seq));
+        assert.deepEqual(await walk('tnt-odd', 100), newestFirst.filter((e) => e.tenantId === 'tnt-odd').map((e) => e.seq));
+        assert.deepEqual(await walk('tnt-none', 10), []);
+        assert.deepEqual((await db().store.audit.list({ limit: 2 })).items, [entries[24], entries[23]], 'whole records');
+      });
+
+      it('refuses malformed cursors and out-of-range limits', async () => {
+        const { store } = db();
+        for (const cursor of ['nope!', Buffer.from('audit:abc').toString('base64url'), Buffer.from('audit:0').toString('base64url'), Buffer.from('res:5').toString('base64url')]) {
+          await rejectsWith(() => store.audit.list({ limit: 5, cursor }), 'InvalidArgument', /cursor/);
+        }
+        await rejectsWith(() => store.audit.list({ limit: 0 }), 'InvalidArgument', /limit/);
+        await rejectsWith(() => store.audit.scan(0, 1001), 'InvalidArgument', /limit/);
+        await rejectsWith(() => store.audit.scan(-1, 10), 'InvalidArgument', /afterSeq/);
+        await rejectsWith(() => store.audit.scan(1.5, 10), 'InvalidArgument', /afterSeq/);
+      });
+
+      it('scans oldest first after a seq', async () => {
+        const { store } = db();
+        assert.deepEqual(await store.audit.scan(0, 1000), entries);
+        assert.deepEqual(await store.audit.scan(10, 5), entries.slice(10, 15));
+        assert.deepEqual(await store.audit.scan(24, 5), entries.slice(24));
+        assert.deepEqual(await store.audit.scan(25, 5), []);
+        assertChain(await store.audit.scan(0, 1000), 25);
+      });
+
+      it('refuses UPDATE and DELETE in the database itself, as Forbidden naming the table', async () => {
+        const raw = await openSecondConnection(db().url);
+        try {
+          const attempts = [
+            sql`update audit_log set action = 'tampered' where seq = 3`,
+            sql`update audit_log set hash = 'x'`,
+            sql`delete from audit_log where seq = 25`,
+            sql`delete from audit_log`,
+            ...(dialect === 'postgres' ? [sql`truncate audit_log`] : []),
+          ];
+          for (const attempt of attempts) {
+            let caught: unknown;
+            await attempt.execute(raw).catch((error: unknown) => (caught = error));
+            assert.ok(caught !== undefined, `${attempt.compile(raw).sql} was refused`);
+            assert.equal(appendOnlyTable(caught), 'audit_log', String(caught));
+            const mapped = toStoreError(caught, { dialect, display: 'test' });
+            assert.equal(mapped.code, 'Forbidden');
+            assert.match(mapped.message, /audit_log/);
+            assert.equal(mapped.details?.['table'], 'audit_log');
+          }
+          assert.deepEqual(await db().store.audit.scan(0, 1000), entries, 'nothing changed');
+        } finally {
+          await raw.destroy();
+        }
+      });
+    });
+
+    describe('migration 0002_tenancy', () => {
+      /** A database at 0001_initial, as a broker before tenancy left it. */
+      async function at0001(): Promise<{ test: TestStore; raw: Kysely<any> }> {
+        const test = await createTestStore(dialect, { migrate: false });
+        const raw = (await openSecondConnection(test.url)) as Kysely<any>;
+        const { error } = await createMigrator(raw, dialect).migrateTo('0001_initial');
+        if (error !== undefined) throw error;
+        return { test, raw };
+      }
+
+      it('moves existing providers and tokens into the default tenant, owned by an admin user', async () => {
+        const { test, raw } = await at0001();
+        try {
+          const legacyProvider = {
+            id: 'prv-legacy',
+            name: 'legacy',
+            driver: 'sim',
+            endpoint: null,
+            region: null,
+            settings: '{}',
+            sealed_credentials: 'sealed:old',
+            status: 'available',
+            status_reason: null,
+            created_at: T0,
+            last_sync_at: null,
+            last_sync_error: null,
+          };
+          await raw.insertInto('providers').values(legacyProvider).execute();
+          const tokenRow = (id: string, role: string, hash: string) => ({ id, name: id, token_hash: hash, role, created_at: T1, expires_at: null, last_used_at: null });
+          await raw.insertInto('api_tokens').values([tokenRow('tok-admin', 'admin', 'a'.repeat(64)), tokenRow('tok-viewer', 'viewer', 'v'.repeat(64))]).execute();
+
+          await test.store.migrate();
+          const { store } = test;
+
+          const defaultTenant = await store.tenants.get(DEFAULT_TENANT_ID);
+          assert.equal(defaultTenant?.name, 'default');
+          assert.deepEqual(defaultTenant?.quotas, {});
+          assert.deepEqual(await store.tenants.getByName('default'), defaultTenant);
+          assert.equal((await store.providers.get('prv-legacy'))?.tenantId, DEFAULT_TENANT_ID);
+          assert.equal((await store.providers.get('prv-legacy'))?.sealedCredentials, 'sealed:old');
+          assert.deepEqual((await store.providers.list(DEFAULT_TENANT_ID)).map((p) => p.id), ['prv-legacy']);
+
+          const admin = await store.users.get(UPGRADE_ADMIN_USER_ID);
+          assert.deepEqual(admin && { ...admin, createdAt: 'x' }, {
+            id: UPGRADE_ADMIN_USER_ID,
+            name: 'admin',
+            passwordHash: null,
+            systemAdmin: true,
+            memberships: [{ tenantId: DEFAULT_TENANT_ID, role: 'admin' }],
+            createdAt: 'x',
+            deletedAt: null,
+          });
+          assert.deepEqual((await store.users.list(DEFAULT_TENANT_ID)).map((u) => u.id), [UPGRADE_ADMIN_USER_ID]);
+
+          const oldAdminToken = await store.tokens.findByHash('a'.repeat(64));
+          assert.deepEqual(oldAdminToken, {
+            id: 'tok-admin',
+            name: 'tok-admin',
+            tokenHash: 'a'.repeat(64),
+            userId: UPGRADE_ADMIN_USER_ID,
+            tenantId: DEFAULT_TENANT_ID,
+            role: 'admin',
+            kind: 'api',
+            createdAt: T1,
+            expiresAt: null,
+            lastUsedAt: null,
+            revokedAt: null,
+          });
+          assert.equal((await store.tokens.get('tok-viewer'))?.role, 'viewer', 'tokens keep their role');
+          assert.deepEqual((await store.tokens.list({ userId: UPGRADE_ADMIN_USER_ID })).map((t) => t.id).sort(), ['tok-admin', 'tok-viewer']);
+
+          // Running the migration's steps again (a crash before Kysely recorded it) changes nothing.
+          await tenancyMigration(raw, dialect);
+          await test.store.migrate();
+          assert.deepEqual(await store.users.get(UPGRADE_ADMIN_USER_ID), admin);
+          assert.equal((await store.tenants.list()).length, 1);
+
+          // The upgraded schema works as a fresh one: new rows, new tables, the audit triggers.
+          await store.providers.insert(provider({ name: 'after-upgrade', tenantId: DEFAULT_TENANT_ID }));
+          await store.tokens.insert(token({ userId: UPGRADE_ADMIN_USER_ID, tenantId: DEFAULT_TENANT_ID }));
+          await store.audit.append((last) => auditEntry(last));
+          await assert.rejects(sql`delete from audit_log`.execute(raw), (error: unknown) => appendOnlyTable(error) === 'audit_log');
+        } finally {
+          await raw.destroy();
+          await test.cleanup();
+        }
+      });
+
+      it('creates no default tenant or admin user for a database without providers or tokens', async () => {
+        const { test, raw } = await at0001();
+        try {
+          await test.store.migrate();
+          assert.deepEqual(await test.store.tenants.list(), []);
+          assert.deepEqual(await test.store.users.list(), []);
+        } finally {
+          await raw.destroy();
+          await test.cleanup();
+        }
+      });
+
+      it('creates the default tenant but no user for a database with providers only', async () => {
+        const { test, raw } = await at0001();
+        try {
+          await raw
+            .insertInto('providers')
+            .values({ id: 'prv-only', name: 'only', driver: 'sim', endpoint: null, region: null, settings: '{}', sealed_credentials: null, status: 'unknown', status_reason: null, created_at: T0, last_sync_at: null, last_sync_error: null })
+            .execute();
+          await test.store.migrate();
+          assert.deepEqual((await test.store.tenants.list()).map((t) => t.id), [DEFAULT_TENANT_ID]);
+          assert.equal((await test.store.providers.get('prv-only'))?.tenantId, DEFAULT_TENANT_ID);
+          assert.deepEqual(await test.store.users.list(), []);
+        } finally {
+          await raw.destroy();
+          await test.cleanup();
+        }
       });
     });
 

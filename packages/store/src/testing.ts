@@ -38,6 +38,8 @@ export interface TestStore {
 export interface CreateTestStoreOptions {
   readonly logger?: StoreLogger;
   readonly clock?: Clock;
+  /** `false` leaves the database empty, e.g. to test a migration from an older schema. */
+  readonly migrate?: boolean;
 }
 
 export const DEFAULT_TEST_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -51,7 +53,7 @@ export function testDatabaseUrls(): TestDatabase[] {
   ];
 }
 
-/** A fresh, isolated, migrated store of that dialect; call `cleanup()` when done. */
+/** A fresh, isolated store of that dialect, migrated unless `migrate: false`; call `cleanup()` when done. */
 export async function createTestStore(database: TestDialect | TestDatabase, options: CreateTestStoreOptions = {}): Promise<TestStore> {
   const target = typeof database === 'string' ? testDatabaseUrls().find((candidate) => candidate.dialect === database)! : database;
   return target.dialect === 'sqlite' ? createSqliteTestStore(target.url, options) : createPostgresTestStore(target.url, options);
@@ -61,8 +63,8 @@ async function createSqliteTestStore(directory: string, options: CreateTestStore
   const dir = await mkdtemp(join(directory, 'skyport-store-test-'));
   const url = `sqlite:${join(dir, 'store.db')}`;
   try {
-    const store = await createStore({ url, ...options });
-    await store.migrate();
+    const store = await createStore({ url, ...storeOptions(options) });
+    if (options.migrate !== false) await store.migrate();
     return {
       dialect: 'sqlite',
       url,
@@ -97,9 +99,9 @@ async function createPostgresTestStore(serverUrl: string, options: CreateTestSto
   url.pathname = `/${name}`;
   const drop = () => withAdminClient(serverUrl, (client) => client.query(`drop database if exists ${name} with (force)`));
   try {
-    const store = await createStore({ url: url.toString(), ...options });
+    const store = await createStore({ url: url.toString(), ...storeOptions(options) });
     try {
-      await store.migrate();
+      if (options.migrate !== false) await store.migrate();
     } catch (error) {
       await store.close();
       throw error;
@@ -117,6 +119,10 @@ async function createPostgresTestStore(serverUrl: string, options: CreateTestSto
     await drop().catch(() => undefined);
     throw error;
   }
+}
+
+function storeOptions({ logger, clock }: CreateTestStoreOptions): { logger?: StoreLogger; clock?: Clock } {
+  return { ...(logger === undefined ? {} : { logger }), ...(clock === undefined ? {} : { clock }) };
 }
 
 async function withAdminClient<T>(serverUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {

@@ -1,10 +1,12 @@
-/** `skyport images list|show`: the images instances boot from. */
+/** `skyport images list|show|create|delete`: the images instances boot from, and images made from instances. */
 import type { Command } from 'commander';
 import type { Image } from '@skyport/model';
 import { contextOf, type CliContext, type CliEnvironment } from '../context.js';
 import { examples } from '../help.js';
 import { formatTags, formatTime, yesNo } from '../format.js';
 import { addInventoryOptions, fetchPages, inventoryQuery, printPage, type InventoryFlags } from '../lists.js';
+import { addWaitOption, finishOperations, type WaitFlag } from '../long-action.js';
+import { keyValue } from '../options.js';
 
 export function registerImages(program: Command, env: CliEnvironment): void {
   const images = program.command('images').description('images of every provider');
@@ -44,6 +46,42 @@ export function registerImages(program: Command, env: CliEnvironment): void {
         else await showImage(ctx, image);
       }),
     ['skyport images show ami-0123456789abcdef0'],
+  );
+
+  examples(
+    addWaitOption(
+      images
+        .command('create')
+        .description("make an image of an instance's disk and wait until it is available (most providers need the instance stopped)")
+        .argument('<instance>', 'instance id')
+        .requiredOption('--name <name>', 'image name, unique in the provider')
+        .option('--description <text>', 'what the image is')
+        .option('--tag <k=v>', 'a tag; repeat for several', keyValue)
+        .option('--idempotency-key <key>', 'makes a retried create safe: the same key and request make one image'),
+    ).action(async (instanceId: string, opts: WaitFlag & { name: string; description?: string; tag?: Record<string, string>; idempotencyKey?: string }, cmd: Command) => {
+      const ctx = contextOf(cmd, env);
+      const op = await ctx.client.images.create(
+        {
+          instanceId,
+          name: opts.name,
+          ...(opts.description === undefined ? {} : { description: opts.description }),
+          ...(opts.tag === undefined ? {} : { tags: opts.tag }),
+        },
+        opts.idempotencyKey === undefined ? {} : { idempotencyKey: opts.idempotencyKey },
+      );
+      await finishOperations(ctx, [op], { wait: opts.wait !== false, show: (image) => showImage(ctx, image as Image) });
+    }),
+    ['skyport instances stop i-0123456789abcdef0 && skyport images create i-0123456789abcdef0 --name web-golden-1', 'skyport images create i-0123456789abcdef0 --name nightly --tag kind=backup --no-wait'],
+  );
+
+  examples(
+    addWaitOption(images.command('delete').description('delete (deregister) an image; instances made from it keep running').argument('<id>', 'image id')).action(
+      async (id: string, opts: WaitFlag, cmd: Command) => {
+        const ctx = contextOf(cmd, env);
+        await finishOperations(ctx, [await ctx.client.images.delete(id)], { wait: opts.wait !== false });
+      },
+    ),
+    ['skyport images delete ami-0123456789abcdef0'],
   );
 }
 

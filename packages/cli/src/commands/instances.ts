@@ -8,8 +8,8 @@ import { examples } from '../help.js';
 import { formatAddresses, formatTags, formatTime } from '../format.js';
 import { addInventoryOptions, fetchPages, inventoryQuery, printPage, type InventoryFlags } from '../lists.js';
 import { addWaitOption, finishOperations, type WaitFlag } from '../long-action.js';
-import { CliFailure, integer, keyValue } from '../options.js';
-import { resolveImage, resolveLocation } from '../resolve.js';
+import { CliFailure, collect, integer, keyValue } from '../options.js';
+import { resolveImage, resolveLocation, resolveSecurityGroup } from '../resolve.js';
 
 /** `--state running,stopped` (repeatable), checked here so a typo is a usage error. */
 function states(value: string, previous: InstanceState[] | undefined): InstanceState[] {
@@ -89,14 +89,16 @@ export function registerInstances(program: Command, env: CliEnvironment): void {
         .option('--disk <GiB>', 'root disk in GiB, inside the profile', integer(1))
         .option('--zone <zone>', 'zone name or location id (see: skyport locations list)')
         .option('--key <name>', 'name of a key pair of the provider to install')
+        .option('--security-group <group>', "security group id or name; repeat for several (default: the provider's default group)", collect)
         .option('--user-data-file <file>', 'file passed to the guest at first boot (cloud-init)')
         .option('--tag <k=v>', 'a tag; repeat for several', keyValue)
         .option('--idempotency-key <key>', 'makes a retried create safe: the same key and request start one instance'),
     ).action(async (opts: CreateFlags, cmd: Command) => {
       const ctx = contextOf(cmd, env);
-      const [imageId, locationId] = await Promise.all([
+      const [imageId, locationId, securityGroupIds] = await Promise.all([
         resolveImage(ctx.client, opts.provider, opts.image),
         opts.zone === undefined ? undefined : resolveLocation(ctx.client, opts.provider, opts.zone),
+        opts.securityGroup === undefined ? undefined : Promise.all(opts.securityGroup.map((g) => resolveSecurityGroup(ctx.client, opts.provider, g))),
       ]);
       const op = await ctx.client.instances.create(
         {
@@ -109,6 +111,7 @@ export function registerInstances(program: Command, env: CliEnvironment): void {
           ...(opts.disk === undefined ? {} : { diskGiB: opts.disk }),
           ...(locationId === undefined ? {} : { locationId }),
           ...(opts.key === undefined ? {} : { keyName: opts.key }),
+          ...(securityGroupIds === undefined ? {} : { securityGroupIds }),
           ...(opts.userDataFile === undefined ? {} : { userData: readText(opts.userDataFile) }),
           ...(opts.tag === undefined ? {} : { tags: opts.tag }),
         },
@@ -120,6 +123,7 @@ export function registerInstances(program: Command, env: CliEnvironment): void {
       'skyport instances create --provider sim-east --image debian-12 --profile small',
       'skyport instances create --provider sim-east --image ubuntu-24.04 --profile flex --cpus 4 --memory 8192 --name build-1 --tag env=ci',
       'skyport instances create --provider sim-east --image debian-12 --profile small --key laptop --user-data-file cloud-init.yaml --no-wait',
+      'skyport instances create --provider sim-east --image debian-12 --profile small --security-group web --security-group sg-0123456789abcdef0',
     ],
   );
 
@@ -202,6 +206,7 @@ interface CreateFlags extends WaitFlag {
   readonly disk?: number;
   readonly zone?: string;
   readonly key?: string;
+  readonly securityGroup?: string[];
   readonly userDataFile?: string;
   readonly tag?: Record<string, string>;
   readonly idempotencyKey?: string;
@@ -271,6 +276,7 @@ export async function showInstance(ctx: CliContext, i: Instance): Promise<void> 
     ['disk GiB', i.diskGiB],
     ['location', i.locationId],
     ['key', i.keyName],
+    ['security groups', i.securityGroupIds?.join(', ')],
     ['addresses', i.addresses.map((a) => `${a.address} (${a.kind})`).join(', ')],
     ['tags', formatTags(i.tags)],
     ['created', formatTime(i.createdAt)],

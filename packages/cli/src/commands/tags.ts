@@ -12,18 +12,19 @@ const KIND_WORDS: Readonly<Record<string, TaggableKind>> = {
   snapshot: 'snapshot', snapshots: 'snapshot',
   image: 'image', images: 'image',
   keypair: 'keyPair', 'key-pair': 'keyPair', 'key-pairs': 'keyPair', key: 'keyPair', keys: 'keyPair',
+  'security-group': 'securityGroup', 'security-groups': 'securityGroup', securitygroup: 'securityGroup', sg: 'securityGroup',
 };
 
 function kindArgument(): Argument {
-  return new Argument('<kind>', 'instance, volume, snapshot, image or key-pair').argParser((value: string) => {
+  return new Argument('<kind>', 'instance, volume, snapshot, image, key-pair or security-group').argParser((value: string) => {
     const kind = KIND_WORDS[value.toLowerCase()];
-    if (kind === undefined) throw new InvalidArgumentError('use instance, volume, snapshot, image or key-pair.');
+    if (kind === undefined) throw new InvalidArgumentError('use instance, volume, snapshot, image, key-pair or security-group.');
     return kind;
   });
 }
 
 export function registerTags(program: Command, env: CliEnvironment): void {
-  const tags = program.command('tags').description('change the tags of instances, volumes, snapshots, images and key pairs');
+  const tags = program.command('tags').description('change the tags of instances, volumes, snapshots, images, key pairs and security groups');
 
   examples(
     tags

@@ -1,8 +1,10 @@
 import type { ConformanceCase } from '../conformance-case.js';
 import { catalogueCases } from './catalogue.js';
+import { imageCases } from './images.js';
 import { instanceErrorCases } from './instance-errors.js';
 import { instanceLifecycleCases } from './instance-lifecycle.js';
 import { keyPairCases } from './key-pairs.js';
+import { securityGroupCases } from './security-groups.js';
 import { tagCases } from './tags.js';
 import { volumeCases } from './volumes.js';
 
@@ -13,5 +15,7 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
   ...instanceErrorCases,
   ...keyPairCases,
   ...volumeCases,
+  ...securityGroupCases,
+  ...imageCases,
   ...tagCases,
 ];

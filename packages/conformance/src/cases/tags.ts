@@ -6,6 +6,7 @@ import { deleteKeyPairQuietly, deleteSnapshotQuietly } from '../cleanup.js';
 import { expectSkyportError, expectUnsupported } from '../expect-error.js';
 import { newOpenSshPublicKey } from '../openssh-public-key.js';
 import { poll } from '../poll.js';
+import { createdSecurityGroup } from './security-groups.js';
 import { availableVolume } from './volumes.js';
 
 /** A resource to tag and a way to read its tags back from a list (undefined: not visible). */
@@ -42,6 +43,10 @@ const targets: Record<TaggableKind, (ctx: CaseContext) => Promise<Target>> = {
     ctx.defer(`delete key pair ${keyPair.nativeId}`, () => deleteKeyPairQuietly(ctx.driver, keyPair.nativeId));
     // The KeyPair entity carries no tags, so they cannot be read back; only acceptance is checked.
     return { id: keyPair.nativeId };
+  },
+  async securityGroup(ctx) {
+    const { nativeId } = await createdSecurityGroup(ctx, 'tagged');
+    return { id: nativeId, readTags: async () => (await ctx.driver.listSecurityGroups?.())?.find((g) => g.nativeId === nativeId)?.tags };
   },
 };
 
@@ -90,6 +95,7 @@ export const tagCases: readonly ConformanceCase[] = [
   tagCase('snapshot'),
   tagCase('image'),
   tagCase('keyPair'),
+  tagCase('securityGroup'),
   {
     group: 'tags',
     name: 'more than maxPerResource tags are refused',

@@ -314,7 +314,10 @@ const deleteImage: OperationHandler = async (step) => {
     await step.checkpoint({ accepted: true });
   }
   await waitUntil(step, `deleting image ${step.op.targetId}`, () => observeListed(step, 'image', nativeId), (r) => !r || r.state === 'deleted');
-  await markGone(step);
+  // Kept as vanished rather than removed: instances made from the image go on naming it by
+  // its broker id, and `includeVanished` lists still show what it was.
+  const listing = await call(step, () => driver.listImages());
+  await step.ctx.inventory.sync(step.conn.record.id, 'image', listing);
   return {};
 };
 

@@ -23,8 +23,7 @@ export async function idempotent(
     await precheck?.();
     return ctx.operations.enqueue(await create());
   }
-  // Keys are per tenant: one tenant's key can neither collide with nor reveal another's.
-  const scope = `${ctx.scope?.tenantId ?? '-'}:${action}`;
+  const scope = keyScope(ctx, action);
   if (key.length === 0 || key.length > 255) throw new SkyportError('InvalidArgument', 'Idempotency-Key must be 1-255 characters', { details: { field: 'Idempotency-Key' } });
   const requestHash = sha256Hex(canonicalJson(request));
   const existing = await ctx.store.idempotency.get(scope, key);
@@ -34,6 +33,23 @@ export async function idempotent(
   const stored = await ctx.store.idempotency.putIfAbsent({ scope, key, requestHash, operationId, createdAt: ctx.clock.now().toISOString() });
   if (stored.operationId !== operationId) return replay(ctx, stored.requestHash, requestHash, stored.operationId, key);
   return ctx.operations.enqueue({ ...(await create()), id: operationId });
+}
+
+/**
+ * The operation an idempotency key already started for this request, if any. Creates whose
+ * checks the first request's own work would now fail (a name that is taken once the image
+ * exists) look here first, so a retry gets the operation instead of a refusal.
+ */
+export async function alreadyStarted(ctx: BrokerContext, action: string, options: CreateOptions | undefined, request: unknown): Promise<Operation | undefined> {
+  const key = options?.idempotencyKey;
+  if (key === undefined || key.length === 0 || key.length > 255) return undefined;
+  const existing = await ctx.store.idempotency.get(keyScope(ctx, action), key);
+  return existing === undefined ? undefined : replay(ctx, existing.requestHash, sha256Hex(canonicalJson(request)), existing.operationId, key);
+}
+
+/** Keys are per tenant: one tenant's key can neither collide with nor reveal another's. */
+function keyScope(ctx: BrokerContext, action: string): string {
+  return `${ctx.scope?.tenantId ?? '-'}:${action}`;
 }
 
 async function replay(ctx: BrokerContext, storedHash: string, requestHash: string, operationId: string, key: string): Promise<Operation> {

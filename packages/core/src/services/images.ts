@@ -3,7 +3,7 @@ import type { Broker, CreateImageRequest, CreateOptions } from '../broker.js';
 import type { BrokerContext } from '../context.js';
 import type { ImageCreateInput, ImageDeleteInput } from '../operations/handlers.js';
 import { freshInstance } from './fresh-instance.js';
-import { idempotent } from './idempotent.js';
+import { alreadyStarted, idempotent } from './idempotent.js';
 import { listKind, recordOf } from './queries.js';
 import { requireName, requireTags, unsupported } from './validation.js';
 
@@ -15,6 +15,8 @@ export function imageService(ctx: BrokerContext, hurry: (providerId: string) => 
     get: async (id) => (await recordOf(ctx, 'image', id)).data as unknown as Image,
 
     async createFromInstance(request: CreateImageRequest, options?: CreateOptions) {
+      const started = await alreadyStarted(ctx, 'image.create', options, request);
+      if (started) return started;
       const instanceRecord = await recordOf(ctx, 'instance', request.instanceId);
       const { record: provider, factory, driver } = await ctx.connections.get(instanceRecord.providerId);
       const caps = factory.capabilities.imageFromInstance;

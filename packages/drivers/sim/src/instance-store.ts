@@ -27,9 +27,11 @@ export interface InstanceRow {
   tags: string;
   timeline: string;
   created_at: string;
+  /** Comma-separated security group ids. */
+  security_groups: string;
 }
 
-const COLUMNS = 'seq, id, name, image_id, flavor_id, cpus, memory_mib, disk_gib, zone, key_name, tags, timeline, created_at';
+const COLUMNS = 'seq, id, name, image_id, flavor_id, cpus, memory_mib, disk_gib, zone, key_name, tags, timeline, created_at, security_groups';
 /** Rows past their retention are invisible even before the purge deletes them. */
 const VISIBLE = '(gone_at IS NULL OR gone_at > @now)';
 
@@ -52,11 +54,11 @@ function addresses(seq: number, state: InstanceState): InstanceAddress[] {
 /** A row as the list query returns it: arrays, because objects per row cost ~40% more at 100k. */
 type InstanceTuple = [
   seq: number, id: string, name: string, imageId: string, flavorId: string, cpus: number, memoryMiB: number,
-  diskGiB: number, zone: string, keyName: string | null, tags: string, timeline: string, createdAt: string,
+  diskGiB: number, zone: string, keyName: string | null, tags: string, timeline: string, createdAt: string, securityGroups: string,
 ];
 
 function tupleToNative(t: InstanceTuple, now: number): NativeInstance {
-  const [seq, id, name, imageId, flavorId, cpus, memoryMiB, diskGiB, zone, keyName, tags, timeline, createdAt] = t;
+  const [seq, id, name, imageId, flavorId, cpus, memoryMiB, diskGiB, zone, keyName, tags, timeline, createdAt, securityGroups] = t;
   const [, raw, reason] = currentStep(parseTimeline(timeline), now);
   const state = normalizeInstanceState(raw);
   // Plain assignments rather than conditional spreads: this runs 100k times per list.
@@ -77,11 +79,12 @@ function tupleToNative(t: InstanceTuple, now: number): NativeInstance {
   };
   if (reason !== undefined) instance.stateReason = reason;
   if (keyName !== null) instance.keyName = keyName;
+  if (securityGroups !== '') instance.securityGroupIds = securityGroups.split(',');
   return instance;
 }
 
 export function toNativeInstance(r: InstanceRow, now: number): NativeInstance {
-  return tupleToNative([r.seq, r.id, r.name, r.image_id, r.flavor_id, r.cpus, r.memory_mib, r.disk_gib, r.zone, r.key_name, r.tags, r.timeline, r.created_at], now);
+  return tupleToNative([r.seq, r.id, r.name, r.image_id, r.flavor_id, r.cpus, r.memory_mib, r.disk_gib, r.zone, r.key_name, r.tags, r.timeline, r.created_at, r.security_groups], now);
 }
 
 export class InstanceStore {
@@ -91,12 +94,15 @@ export class InstanceStore {
   readonly #update;
   readonly #purge;
 
+  readonly #db: SimDb;
+
   constructor(db: SimDb, private readonly retentionMs: number) {
+    this.#db = db;
     this.#list = db.prepare(`SELECT ${COLUMNS} FROM instances WHERE ${VISIBLE} ORDER BY seq`).raw();
     this.#get = db.prepare(`SELECT ${COLUMNS} FROM instances WHERE id = @id AND ${VISIBLE}`);
     this.#insert = db.prepare(
-      `INSERT INTO instances (id, name, image_id, flavor_id, cpus, memory_mib, disk_gib, zone, key_name, user_data, tags, timeline, created_at)
-       VALUES (@id, @name, @imageId, @flavorId, @cpus, @memoryMiB, @diskGiB, @zone, @keyName, @userData, @tags, @timeline, @createdAt)`,
+      `INSERT INTO instances (id, name, image_id, flavor_id, cpus, memory_mib, disk_gib, zone, key_name, user_data, tags, timeline, created_at, security_groups)
+       VALUES (@id, @name, @imageId, @flavorId, @cpus, @memoryMiB, @diskGiB, @zone, @keyName, @userData, @tags, @timeline, @createdAt, @securityGroups)`,
     );
     this.#update = db.prepare('UPDATE instances SET timeline = @timeline, gone_at = @goneAt WHERE id = @id');
     this.#purge = db.prepare('DELETE FROM instances WHERE gone_at <= @now');
@@ -130,7 +136,7 @@ export class InstanceStore {
       { state: settled, durationMs: 0 },
     ]);
     const id = newInstanceId();
-    this.#insert.run({ ...request, id, tags: JSON.stringify(request.tags), timeline: JSON.stringify(timeline), createdAt: new Date(now).toISOString() });
+    this.#insert.run({ ...request, id, tags: JSON.stringify(request.tags), securityGroups: request.securityGroups.join(','), timeline: JSON.stringify(timeline), createdAt: new Date(now).toISOString() });
     return this.get(id, now)!;
   }
 
@@ -146,6 +152,16 @@ export class InstanceStore {
   timeline(id: string, now: number): { row: InstanceRow; timeline: Timeline } {
     const row = this.require(id, now);
     return { row, timeline: parseTimeline(row.timeline) };
+  }
+
+  /** Visible instances in a security group that are not terminated (they keep the group in use). */
+  usingSecurityGroup(groupId: string, now: number): NativeInstance[] {
+    // A LIKE narrows the rows; the split makes the match exact (ids have no commas).
+    const rows = this.#db.prepare(`SELECT ${COLUMNS} FROM instances WHERE security_groups LIKE @pattern AND ${VISIBLE} ORDER BY seq`).all({ pattern: `%${groupId}%`, now }) as InstanceRow[];
+    return rows
+      .filter((r) => r.security_groups.split(',').includes(groupId))
+      .map((r) => toNativeInstance(r, now))
+      .filter((i) => i.state !== 'terminated');
   }
 
   /** Deletes rows past their retention; returns how many. */

@@ -16,8 +16,8 @@ const BOOT_MS = 45_000;
 interface Shape { flavorId: string; imageId: string; cpus: number; memoryMiB: number; diskGiB: number }
 
 /** Valid flavor/image/size combinations from the catalogue, so seeded rows pass every check. */
-function shapes(catalogue: Catalogue): Shape[] {
-  const images = catalogue.images().filter((i) => i.state === 'available');
+function shapes(catalogue: Catalogue, now: number): Shape[] {
+  const images = catalogue.images(now).filter((i) => i.state === 'available');
   const result: Shape[] = [];
   for (const f of catalogue.flavors()) {
     const cpuChoices = [1, 2, 4, 8].filter((c) => f.cpus.kind === 'range' && dimensionAllows(f.cpus, c));
@@ -64,13 +64,14 @@ function timelineFor(state: keyof SeedStateCounts, created: number, now: number,
   }
 }
 
-export function seedInstances(db: SimDb, catalogue: Catalogue, count: number, now: number, transitionMs: number): void {
+/** Seeded instances are in `securityGroupId` (the default group). */
+export function seedInstances(db: SimDb, catalogue: Catalogue, count: number, now: number, transitionMs: number, securityGroupId: string): void {
   const zones = catalogue.zones();
-  const options = shapes(catalogue);
+  const options = shapes(catalogue, now);
   const ids = randomBytes(8 * count).toString('hex');
   const insert = db.prepare(
-    `INSERT INTO instances (id, name, image_id, flavor_id, cpus, memory_mib, disk_gib, zone, tags, timeline, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO instances (id, name, image_id, flavor_id, cpus, memory_mib, disk_gib, zone, tags, timeline, created_at, security_groups)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   db.transaction(() => {
     for (let i = 1; i <= count; i++) {
@@ -91,6 +92,7 @@ export function seedInstances(db: SimDb, catalogue: Catalogue, count: number, no
         `{"env":"${ENVS[i % ENVS.length]!}","team":"${TEAMS[Math.floor(i / 10) % TEAMS.length]!}"}`,
         timelineFor(state, created, now, transitionMs, i),
         new Date(createdAt).toISOString(),
+        securityGroupId,
       );
     }
   })();

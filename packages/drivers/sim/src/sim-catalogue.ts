@@ -58,7 +58,24 @@ export function seedCatalogue(db: SimDb, region: string): void {
 }
 
 interface FlavorRow { id: string; name: string; architecture: 'x86_64' | 'aarch64'; cpus: string; memory_mib: string; disk_gib: string }
-interface ImageRow { id: string; name: string; description: string | null; architecture: 'x86_64' | 'aarch64'; os: string; size_gib: number; state: NativeImage['state']; public: number; tags: string; created_at: string }
+interface ImageRow {
+  id: string;
+  name: string;
+  description: string | null;
+  architecture: 'x86_64' | 'aarch64';
+  os: string;
+  size_gib: number;
+  state: NativeImage['state'];
+  public: number;
+  tags: string;
+  created_at: string;
+  /** When a `pending` image (made from an instance) becomes available. */
+  available_at: number | null;
+  deregistered_at: number | null;
+}
+
+/** Deregistered images are gone for the API but stay readable for the instances made from them. */
+const REGISTERED = 'deregistered_at IS NULL';
 interface LocationRow { id: string; name: string; kind: 'region' | 'zone'; parent: string | null; available: number }
 
 function toFlavor(r: FlavorRow): NativeHardwareProfile {
@@ -72,14 +89,16 @@ function toFlavor(r: FlavorRow): NativeHardwareProfile {
   };
 }
 
-function toImage(r: ImageRow): NativeImage {
+function toImage(r: ImageRow, now: number): NativeImage {
+  // Like instance states, an image's readiness is computed on read: no timers to restore.
+  const state = r.state === 'pending' && r.available_at !== null && now >= r.available_at ? 'available' : r.state;
   return {
     nativeId: r.id,
     name: r.name,
     ...(r.description === null ? {} : { description: r.description }),
     architecture: r.architecture,
     os: r.os,
-    state: r.state,
+    state,
     sizeGiB: r.size_gib,
     public: r.public === 1,
     tags: JSON.parse(r.tags) as Record<string, string>,
@@ -119,13 +138,24 @@ export class Catalogue {
     return toFlavor(row);
   }
 
-  images(): NativeImage[] {
-    return (this.db.prepare('SELECT * FROM images ORDER BY seq').all() as ImageRow[]).map(toImage);
+  images(now: number): NativeImage[] {
+    return (this.db.prepare(`SELECT * FROM images WHERE ${REGISTERED} ORDER BY seq`).all() as ImageRow[]).map((r) => toImage(r, now));
   }
 
-  image(id: string): NativeImage {
-    const row = this.db.prepare('SELECT * FROM images WHERE id = ?').get(id) as ImageRow | undefined;
-    if (row === undefined) throw notFound('Image', id, 'imageId');
-    return toImage(row);
+  /** A registered image, or NotFound naming `field`. */
+  image(id: string, now: number, field = 'imageId'): NativeImage {
+    const row = this.db.prepare(`SELECT * FROM images WHERE id = ? AND ${REGISTERED}`).get(id) as ImageRow | undefined;
+    if (row === undefined) throw notFound('Image', id, field);
+    return toImage(row, now);
+  }
+
+  /** The operating system of an image, deregistered or not (an instance's console needs it). */
+  imageOs(id: string): string | undefined {
+    return (this.db.prepare('SELECT os FROM images WHERE id = ?').get(id) as { os: string } | undefined)?.os;
+  }
+
+  /** Whether a registered image has this name (names are unique, as on most clouds). */
+  imageNameTaken(name: string): boolean {
+    return this.db.prepare(`SELECT 1 FROM images WHERE name = ? AND ${REGISTERED}`).get(name) !== undefined;
   }
 }

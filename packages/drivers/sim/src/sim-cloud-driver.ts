@@ -9,6 +9,7 @@ import type {
   CreatedKeyPair,
   DriverConfig,
   DriverCreateInstanceRequest,
+  DriverCreateSecurityGroupRequest,
   DriverCreateSnapshotRequest,
   DriverCreateVolumeRequest,
   NativeHardwareProfile,
@@ -16,10 +17,11 @@ import type {
   NativeInstance,
   NativeKeyPair,
   NativeLocation,
+  NativeSecurityGroup,
   NativeSnapshot,
   NativeVolume,
 } from '@skyport/core';
-import type { Tags, TaggableKind } from '@skyport/model';
+import type { SecurityGroupRule, Tags, TaggableKind } from '@skyport/model';
 import { SimCloud } from './sim-cloud.js';
 import { SimGateway } from './sim-gateway.js';
 import type { SimSettings } from './sim-settings.js';
@@ -37,8 +39,10 @@ export class SimCloudDriver implements CloudDriver {
   /** Runs `operation` at the request's time against the (lazily opened) cloud. */
   #call<T>(name: string, operation: (cloud: SimCloud, now: number) => T): Promise<T> {
     return this.#gateway.call(name, () => {
+      this.#cloud ??= SimCloud.open(this.config.dataDir, this.config.region ?? DEFAULT_REGION, this.settings, Date.now());
+      // Taken once the cloud is open: opening (and upgrading or seeding) a sim.db must not eat
+      // into the first request's transition.
       const now = Date.now();
-      this.#cloud ??= SimCloud.open(this.config.dataDir, this.config.region ?? DEFAULT_REGION, this.settings, now);
       this.#cloud.housekeeping(now);
       return operation(this.#cloud, now);
     });
@@ -57,7 +61,7 @@ export class SimCloudDriver implements CloudDriver {
   }
 
   listImages(): Promise<NativeImage[]> {
-    return this.#call('listImages', (c) => c.catalogue.images());
+    return this.#call('listImages', (c, now) => c.catalogue.images(now));
   }
 
   listInstances(): Promise<NativeInstance[]> {
@@ -138,6 +142,34 @@ export class SimCloudDriver implements CloudDriver {
 
   deleteSnapshot(nativeId: string): Promise<void> {
     return this.#call('deleteSnapshot', (c) => c.snapshots.delete(nativeId));
+  }
+
+  listSecurityGroups(): Promise<NativeSecurityGroup[]> {
+    return this.#call('listSecurityGroups', (c) => c.securityGroups.list());
+  }
+
+  createSecurityGroup(request: DriverCreateSecurityGroupRequest): Promise<NativeSecurityGroup> {
+    return this.#call('createSecurityGroup', (c, now) => c.createSecurityGroup(request.name, request.description, request.tags, now));
+  }
+
+  deleteSecurityGroup(nativeId: string): Promise<void> {
+    return this.#call('deleteSecurityGroup', (c, now) => c.deleteSecurityGroup(nativeId, now));
+  }
+
+  authorizeSecurityGroup(nativeId: string, direction: 'ingress' | 'egress', rules: readonly SecurityGroupRule[]): Promise<void> {
+    return this.#call('authorizeSecurityGroup', (c) => c.changeSecurityGroupRules(nativeId, direction, rules, 'authorize'));
+  }
+
+  revokeSecurityGroup(nativeId: string, direction: 'ingress' | 'egress', rules: readonly SecurityGroupRule[]): Promise<void> {
+    return this.#call('revokeSecurityGroup', (c) => c.changeSecurityGroupRules(nativeId, direction, rules, 'revoke'));
+  }
+
+  createImageFromInstance(instanceNativeId: string, name: string, options: { readonly description?: string; readonly tags?: Tags } = {}): Promise<NativeImage> {
+    return this.#call('createImageFromInstance', (c, now) => c.createImageFromInstance(instanceNativeId, name, options, now));
+  }
+
+  deleteImage(nativeId: string): Promise<void> {
+    return this.#call('deleteImage', (c, now) => c.deleteImage(nativeId, now));
   }
 
   updateTags(kind: TaggableKind, nativeId: string, change: { readonly set?: Tags; readonly remove?: readonly string[] }): Promise<void> {

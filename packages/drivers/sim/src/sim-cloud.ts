@@ -9,20 +9,25 @@ import type {
   DriverCreateInstanceRequest,
   DriverCreateSnapshotRequest,
   DriverCreateVolumeRequest,
+  NativeImage,
   NativeInstance,
+  NativeSecurityGroup,
   NativeSnapshot,
   NativeVolume,
 } from '@skyport/core';
-import type { InstanceAction, TaggableKind } from '@skyport/model';
+import type { InstanceAction, SecurityGroupRule, TaggableKind, Tags } from '@skyport/model';
 import { consoleOutput } from './console-log.js';
+import { ImageStore } from './image-store.js';
 import { InstanceStore } from './instance-store.js';
 import { KeyPairStore } from './key-pair-store.js';
 import { updateRowTags, type TaggableSimKind } from './row-tags.js';
 import { jitter, seededRandom, type Random } from './seeded-random.js';
+import { SecurityGroupStore } from './security-group-store.js';
 import { seedInstances } from './seed-instances.js';
 import { MAX_VOLUME_GIB } from './sim-capabilities.js';
 import { Catalogue, seedCatalogue } from './sim-catalogue.js';
 import { openSimDatabase, readMeta, writeMeta, type SimDb } from './sim-database.js';
+import { SkyportError } from '@skyport/model';
 import { invalidArgument, invalidState, notFound, unsupported } from './sim-errors.js';
 import type { SimSettings } from './sim-settings.js';
 import { SnapshotStore } from './snapshot-store.js';
@@ -42,8 +47,9 @@ const TAG_KINDS: Readonly<Record<TaggableKind, TaggableSimKind | undefined>> = {
   snapshot: 'Snapshot',
   image: 'Image',
   keyPair: undefined,
-  securityGroup: undefined,
+  securityGroup: 'SecurityGroup',
 };
+const DIRECTIONS = ['ingress', 'egress'] as const;
 
 export class SimCloud {
   readonly catalogue: Catalogue;
@@ -51,6 +57,8 @@ export class SimCloud {
   readonly volumes: VolumeStore;
   readonly snapshots: SnapshotStore;
   readonly keyPairs: KeyPairStore;
+  readonly securityGroups: SecurityGroupStore;
+  readonly images: ImageStore;
   readonly #random: Random = seededRandom();
   #lastPurge = 0;
 
@@ -60,6 +68,8 @@ export class SimCloud {
     this.volumes = new VolumeStore(db);
     this.snapshots = new SnapshotStore(db);
     this.keyPairs = new KeyPairStore(db);
+    this.securityGroups = new SecurityGroupStore(db);
+    this.images = new ImageStore(db, this.catalogue);
   }
 
   /** Opens (or creates and seeds) the cloud kept in `dataDir`. */
@@ -73,9 +83,12 @@ export class SimCloud {
           writeMeta(db, 'region', region);
           writeMeta(db, 'createdAt', new Date(now).toISOString());
         }
+        const defaultGroup = cloud.securityGroups.ensureDefault(now);
+        // A sim.db from before security groups: its instances were in the (implicit) default group.
+        if (defaultGroup.created) db.prepare("UPDATE instances SET security_groups = ? WHERE security_groups = ''").run(defaultGroup.id);
         // Only on first open: reopening with a different count must not grow the fleet.
         if (settings.seedInstances > 0 && readMeta(db, 'seededInstances') === undefined) {
-          seedInstances(db, cloud.catalogue, settings.seedInstances, now, settings.transitionMs);
+          seedInstances(db, cloud.catalogue, settings.seedInstances, now, settings.transitionMs, defaultGroup.id);
           writeMeta(db, 'seededInstances', String(settings.seedInstances));
         }
       })();
@@ -101,8 +114,15 @@ export class SimCloud {
   }
 
   createInstance(request: DriverCreateInstanceRequest, now: number): NativeInstance {
-    const valid = validateInstanceRequest(request, this.catalogue, (name) => this.keyPairs.exists(name));
-    return this.instances.create(valid, now, this.#duration());
+    return this.db.transaction(() => {
+      const valid = validateInstanceRequest(
+        request,
+        this.catalogue,
+        { keyPairExists: (name) => this.keyPairs.exists(name), securityGroups: (ids) => this.securityGroups.resolveForInstance(ids, now) },
+        now,
+      );
+      return this.instances.create(valid, now, this.#duration());
+    })();
   }
 
   instanceAction(id: string, action: InstanceAction, now: number, options: { force?: boolean } = {}): void {
@@ -116,7 +136,7 @@ export class SimCloud {
 
   consoleOutput(id: string, now: number): string {
     const { row, timeline } = this.instances.timeline(id, now);
-    const os = this.catalogue.images().find((i) => i.nativeId === row.image_id)?.os ?? 'linux';
+    const os = this.catalogue.imageOs(row.image_id) ?? 'linux';
     return consoleOutput({ name: row.name, os, cpus: row.cpus, memoryMiB: row.memory_mib, diskGiB: row.disk_gib, timeline }, now);
   }
 
@@ -185,10 +205,71 @@ export class SimCloud {
     return this.snapshots.create(request.name, volume.nativeId, volume.sizeGiB, validateTags(request.tags), now, this.#duration() * 2);
   }
 
+  createSecurityGroup(name: string, description: string, tags: Tags | undefined, now: number): NativeSecurityGroup {
+    return this.securityGroups.create(name, description, validateTags(tags), now);
+  }
+
+  /** Refused while an instance that is not terminated is in the group, as EC2 does. */
+  deleteSecurityGroup(id: string, now: number): void {
+    this.db.transaction(() => {
+      this.securityGroups.requireDeletable(id);
+      const users = this.instances.usingSecurityGroup(id, now);
+      if (users.length > 0) {
+        const named = users.slice(0, 3).map((i) => `${i.nativeId} (${i.name}, ${i.rawState})`).join(', ');
+        throw new SkyportError('InvalidState', `security group ${id} is in use by instance ${named}${users.length > 3 ? ` and ${users.length - 3} more` : ''}; it can be deleted once they are terminated`, {
+          providerCode: 'DependencyViolation',
+          details: { id, instanceIds: users.map((i) => i.nativeId) },
+        });
+      }
+      this.securityGroups.delete(id);
+    })();
+  }
+
+  changeSecurityGroupRules(id: string, direction: 'ingress' | 'egress', rules: readonly SecurityGroupRule[], verb: 'authorize' | 'revoke'): void {
+    if (!(DIRECTIONS as readonly string[]).includes(direction)) {
+      throw invalidArgument('direction', `direction ${JSON.stringify(direction)} is not one of ${DIRECTIONS.join(', ')}`);
+    }
+    this.db.transaction(() => (verb === 'authorize' ? this.securityGroups.authorize(id, direction, rules) : this.securityGroups.revoke(id, direction, rules)))();
+  }
+
+  /** Copies a stopped instance's root disk into a new private image (`pending`, then `available`). */
+  createImageFromInstance(instanceId: string, name: string, options: { readonly description?: string; readonly tags?: Tags }, now: number): NativeImage {
+    return this.db.transaction(() => {
+      const row = this.instances.require(instanceId, now);
+      const instance = this.instances.get(instanceId, now);
+      if (instance?.state !== 'stopped') {
+        throw invalidState(`cannot create an image from instance ${instanceId}: it is ${instance?.state ?? 'gone'} (${instance?.rawState ?? '-'}); stop it first`, {
+          instanceId,
+          state: instance?.state,
+          allowedStates: ['stopped'],
+        });
+      }
+      const architecture = this.catalogue.flavor(row.flavor_id).architecture;
+      return this.images.create(
+        {
+          name,
+          ...(options.description === undefined ? {} : { description: options.description }),
+          architecture,
+          os: this.catalogue.imageOs(row.image_id) ?? 'linux',
+          sizeGiB: row.disk_gib,
+          sourceInstanceId: instanceId,
+          tags: validateTags(options.tags),
+        },
+        now,
+        // Copying a disk takes longer than flipping a state.
+        this.#duration() * 2,
+      );
+    })();
+  }
+
+  deleteImage(id: string, now: number): void {
+    this.db.transaction(() => this.images.deregister(id, now))();
+  }
+
   updateTags(kind: TaggableKind, id: string, change: TagChange, now: number): void {
     if (!Object.hasOwn(TAG_KINDS, kind)) throw invalidArgument('kind', `${String(kind)} is not a taggable kind; use one of ${Object.keys(TAG_KINDS).join(', ')}`);
     const simKind = TAG_KINDS[kind];
-    if (simKind === undefined) throw unsupported(`the sim cannot tag ${kind} resources; taggable: instance, volume, snapshot, image`);
+    if (simKind === undefined) throw unsupported(`the sim cannot tag ${kind} resources; taggable: instance, volume, snapshot, image, securityGroup`);
     this.db.transaction(() => updateRowTags(this.db, simKind, id, change, now))();
   }
 

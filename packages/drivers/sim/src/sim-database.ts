@@ -9,10 +9,10 @@ import { SkyportError } from '@skyport/model';
 
 export type SimDb = Database.Database;
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
-/** `seq` keeps insertion order for listing; `id` is the provider-visible id. */
-const SCHEMA = `
+/** The first schema, which MIGRATIONS build on. `seq` keeps insertion order for listing; `id` is the provider-visible id. */
+export const SCHEMA_V1 = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE locations (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, name TEXT NOT NULL, kind TEXT NOT NULL, parent TEXT, available INTEGER NOT NULL);
 CREATE TABLE flavors (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, name TEXT NOT NULL, architecture TEXT NOT NULL, cpus TEXT NOT NULL, memory_mib TEXT NOT NULL, disk_gib TEXT NOT NULL);
@@ -32,6 +32,24 @@ CREATE TABLE snapshots (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, name T
   tags TEXT NOT NULL, started_at INTEGER NOT NULL, completes_at INTEGER NOT NULL, created_at TEXT NOT NULL);
 `;
 
+/**
+ * Upgrades, keyed by the version they lead to; each runs once, in order, in the transaction
+ * that opens the file, so a sim.db from an older broker keeps its resources.
+ * 2: security groups (instances list theirs as comma-separated ids: cheaper to split than to
+ * parse JSON when listing 100k rows); images made from instances (`available_at` ends their
+ * `pending`; a deregistered image stays readable for the instances made from it).
+ */
+const MIGRATIONS: Readonly<Record<number, string>> = {
+  2: `
+CREATE TABLE IF NOT EXISTS security_groups (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, name TEXT NOT NULL UNIQUE, description TEXT NOT NULL,
+  ingress TEXT NOT NULL, egress TEXT NOT NULL, tags TEXT NOT NULL, is_default INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL);
+ALTER TABLE instances ADD COLUMN security_groups TEXT NOT NULL DEFAULT '';
+ALTER TABLE images ADD COLUMN source_instance_id TEXT;
+ALTER TABLE images ADD COLUMN available_at INTEGER;
+ALTER TABLE images ADD COLUMN deregistered_at INTEGER;
+`,
+};
+
 export function openSimDatabase(dataDir: string): SimDb {
   const file = join(dataDir, 'sim.db');
   let db: SimDb;
@@ -49,16 +67,26 @@ export function openSimDatabase(dataDir: string): SimDb {
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
   const version = db.pragma('user_version', { simple: true }) as number;
-  if (version === 0) {
-    db.transaction(() => {
-      db.exec(SCHEMA);
-      db.pragma(`user_version = ${SCHEMA_VERSION}`);
-    })();
-  } else if (version !== SCHEMA_VERSION) {
+  if (version > SCHEMA_VERSION) {
     db.close();
-    throw new SkyportError('ProviderUnavailable', `${file} has schema version ${version}; this sim understands version ${SCHEMA_VERSION}`, {
+    throw new SkyportError('ProviderUnavailable', `${file} has schema version ${version}; this sim understands versions up to ${SCHEMA_VERSION}`, {
       providerCode: 'StorageVersionMismatch',
     });
+  }
+  if (version < SCHEMA_VERSION) {
+    try {
+      db.transaction(() => {
+        if (version === 0) db.exec(SCHEMA_V1);
+        for (let next = Math.max(version, 1) + 1; next <= SCHEMA_VERSION; next++) db.exec(MIGRATIONS[next] ?? '');
+        db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      })();
+    } catch (error) {
+      db.close();
+      throw new SkyportError('ProviderUnavailable', `the sim cannot upgrade ${file} from schema version ${version} to ${SCHEMA_VERSION}: ${(error as Error).message}`, {
+        providerCode: 'StorageUpgradeFailed',
+        cause: error,
+      });
+    }
   }
   return db;
 }

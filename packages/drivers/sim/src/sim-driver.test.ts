@@ -165,6 +165,8 @@ test('100k seeded instances are listed with a mix of states and tags', async (t)
   assert.equal(instances.filter((i) => i.tags['env'] === 'prod').length, 50_000);
   assert.ok(instances.every((i) => i.tags['team'] !== undefined && i.rawState !== ''));
   assert.equal(new Set(instances.map((i) => i.nativeId)).size, 100_000);
+  const [defaultGroup] = (await driver.listSecurityGroups?.()) ?? [];
+  assert.ok(instances.every((i) => i.securityGroupIds?.length === 1 && i.securityGroupIds[0] === defaultGroup?.nativeId), 'seeded instances are in the default group');
   await driver.close();
 
   const reopened = simDriver.create(simConfig(dir, settings));

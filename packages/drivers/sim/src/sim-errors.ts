@@ -5,7 +5,7 @@
  */
 import { SkyportError } from '@skyport/model';
 
-export type SimResourceKind = 'Instance' | 'Image' | 'Flavor' | 'Zone' | 'KeyPair' | 'Volume' | 'Snapshot';
+export type SimResourceKind = 'Instance' | 'Image' | 'Flavor' | 'Zone' | 'KeyPair' | 'Volume' | 'Snapshot' | 'SecurityGroup';
 
 export function notFound(kind: SimResourceKind, id: string, field?: string): SkyportError {
   return new SkyportError('NotFound', `${kind.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()} ${JSON.stringify(id)} does not exist`, {

@@ -19,6 +19,14 @@ export interface ValidInstanceRequest {
   readonly keyName: string | null;
   readonly userData: string | null;
   readonly tags: Record<string, string>;
+  readonly securityGroups: readonly string[];
+}
+
+/** What validation looks up beyond the catalogue. */
+export interface InstanceRequestLookups {
+  readonly keyPairExists: (name: string) => boolean;
+  /** The groups the instance joins (NotFound for an unknown one). */
+  readonly securityGroups: (ids: readonly string[] | undefined) => string[];
 }
 
 function checkDimension(field: string, value: unknown, d: ProfileDimension, flavor: string): number {
@@ -31,13 +39,14 @@ function checkDimension(field: string, value: unknown, d: ProfileDimension, flav
 export function validateInstanceRequest(
   request: DriverCreateInstanceRequest,
   catalogue: Catalogue,
-  keyPairExists: (name: string) => boolean,
+  lookups: InstanceRequestLookups,
+  now: number,
 ): ValidInstanceRequest {
   const name = request.name;
   if (typeof name !== 'string' || name.trim() === '' || name.length > 255) {
     throw invalidArgument('name', `instance name ${JSON.stringify(name)} must be 1 to 255 characters`);
   }
-  const image = catalogue.image(request.imageId);
+  const image = catalogue.image(request.imageId, now);
   if (image.state !== 'available') {
     throw invalidState(`image ${image.nativeId} is ${image.state}; instances can be created only from available images`, { imageId: image.nativeId, state: image.state });
   }
@@ -52,7 +61,8 @@ export function validateInstanceRequest(
     throw invalidArgument('diskGiB', `image ${image.name} needs a root disk of at least ${image.sizeGiB} GiB; flavor ${flavor.name} gives ${diskGiB} GiB`, { minimum: image.sizeGiB });
   }
   const zone = catalogue.zoneFor(request.locationId);
-  if (request.keyName !== undefined && !keyPairExists(request.keyName)) throw notFound('KeyPair', request.keyName, 'keyName');
+  if (request.keyName !== undefined && !lookups.keyPairExists(request.keyName)) throw notFound('KeyPair', request.keyName, 'keyName');
+  const securityGroups = lookups.securityGroups(request.securityGroupIds);
   if (request.userData !== undefined && Buffer.byteLength(request.userData) > MAX_USER_DATA_BYTES) {
     throw invalidArgument('userData', `user data is ${Buffer.byteLength(request.userData)} bytes; at most ${MAX_USER_DATA_BYTES} are allowed`);
   }
@@ -67,5 +77,6 @@ export function validateInstanceRequest(
     keyName: request.keyName ?? null,
     userData: request.userData ?? null,
     tags: validateTags(request.tags),
+    securityGroups,
   };
 }
