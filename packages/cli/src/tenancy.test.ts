@@ -97,18 +97,21 @@ test('tenants: create with quotas, change one quota keeping the others, list and
   assert.equal(ok(await cli(['tenants', 'quotas', 'acme', '--quota', 'VCPUS=8'], admin())).stdout.trim(), 'quotas of acme: instances=3 vcpus=8');
   assert.equal(ok(await cli(['tenants', 'quotas', 'acme', '--quota', 'vcpus=unlimited'], admin())).stdout.trim(), 'quotas of acme: instances=3');
 
-  const listed = ok(await cli(['tenants', 'list'], admin())).stdout;
-  assert.match(listed, /^ID\s+NAME\s+QUOTAS\s+CREATED$/m);
-  assert.match(listed, /^tnt-[0-9a-f]{17}\s+acme\s+instances=3\s+\d{4}-/m);
-  assert.match(listed, /^tnt-0{17}\s+default\s+unlimited/m);
-
-  const usage = ok(await cli(['tenants', 'usage', 'acme'], admin())).stdout;
-  assert.match(usage, /^QUOTA\s+USED\s+LIMIT\s+FREE$/m);
-  assert.match(usage, /^instances\s+0\s+3\s+3$/m);
-  assert.match(usage, /^vcpus\s+0\s+unlimited$/m);
-
-  fails(await cli(['tenants', 'create', 'bad', '--quota', 'cpus=3'], admin()), 2, /--quota.*key one of instances, vcpus, memoryMiB, volumeGiB/);
-  fails(await cli(['tenants', 'create', 'bad', '--quota', 'instances=-1'], admin()), 2, /instances must be a whole number >= 0, or unlimited/);
+  // Independent reads and refusals run side by side: the suite stays quick.
+  const [listed, usage, badKey, badValue] = await Promise.all([
+    cli(['tenants', 'list'], admin()),
+    cli(['tenants', 'usage', 'acme'], admin()),
+    cli(['tenants', 'create', 'bad', '--quota', 'cpus=3'], admin()),
+    cli(['tenants', 'create', 'bad', '--quota', 'instances=-1'], admin()),
+  ]);
+  assert.match(ok(listed).stdout, /^ID\s+NAME\s+QUOTAS\s+CREATED$/m);
+  assert.match(listed.stdout, /^tnt-[0-9a-f]{17}\s+acme\s+instances=3\s+\d{4}-/m);
+  assert.match(listed.stdout, /^tnt-0{17}\s+default\s+unlimited/m);
+  assert.match(ok(usage).stdout, /^QUOTA\s+USED\s+LIMIT\s+FREE$/m);
+  assert.match(usage.stdout, /^instances\s+0\s+3\s+3$/m);
+  assert.match(usage.stdout, /^vcpus\s+0\s+unlimited$/m);
+  fails(badKey, 2, /--quota.*key one of instances, vcpus, memoryMiB, volumeGiB/);
+  fails(badValue, 2, /instances must be a whole number >= 0, or unlimited/);
 });
 
 test('users: create with a role per tenant and a password from stdin; a bad role is a usage error', async () => {
@@ -119,13 +122,19 @@ test('users: create with a role per tenant and a password from stdin; a bad role
   assert.match(ok(alice).stdout, /^memberships:\s+acme:admin$/m);
   assert.match(ok(bob).stdout, /^memberships:\s+acme:viewer$/m);
 
-  const users = JSON.parse(ok(await cli(['users', 'list', '--json'], admin())).stdout) as { name: string; memberships: { role: string }[] }[];
+  const [json, table, badRole, noRole, shortPassword] = await Promise.all([
+    cli(['users', 'list', '--json'], admin()),
+    cli(['users', 'list'], admin()),
+    cli(['users', 'create', 'eve', '--member', 'acme:king'], admin()),
+    cli(['users', 'create', 'eve'], admin()),
+    cli(['users', 'create', 'eve', '--member', 'acme:viewer', '--password-stdin'], admin(), 'short\n'),
+  ]);
+  const users = JSON.parse(ok(json).stdout) as { name: string; memberships: { role: string }[] }[];
   assert.deepEqual(users.find((u) => u.name === 'bob')?.memberships.map((m) => m.role), ['viewer']);
-  assert.match(ok(await cli(['users', 'list'], admin())).stdout, /^usr-[0-9a-f]{17}\s+alice\s+acme:admin\s+no\s/m);
-
-  fails(await cli(['users', 'create', 'eve', '--member', 'acme:king'], admin()), 2, /"king" is not a role; roles: admin, operator, viewer/);
-  fails(await cli(['users', 'create', 'eve'], admin()), 2, /needs a role in a tenant: add --member/);
-  fails(await cli(['users', 'create', 'eve', '--member', 'acme:viewer', '--password-stdin'], admin(), 'short\n'), 1, /^skyport: the password is too short/m);
+  assert.match(ok(table).stdout, /^usr-[0-9a-f]{17}\s+alice\s+acme:admin\s+no\s/m);
+  fails(badRole, 2, /"king" is not a role; roles: admin, operator, viewer/);
+  fails(noRole, 2, /needs a role in a tenant: add --member/);
+  fails(shortPassword, 1, /^skyport: the password is too short/m);
 });
 
 test('login with --password-stdin stores a 0600 session; whoami shows the tenant and role', async () => {
@@ -135,16 +144,21 @@ test('login with --password-stdin stores a 0600 session; whoami shows the tenant
   assert.equal(statSync(sessionFileOf('bob')).mode & 0o777, 0o600);
   assert.equal(statSync(join(configOf('bob'), 'skyport')).mode & 0o777, 0o700);
 
-  const whoami = ok(await cli(['whoami'], as({ user: 'bob' }))).stdout;
+  const [me, wrongPassword, noTerminal] = await Promise.all([
+    cli(['whoami'], as({ user: 'bob' })),
+    cli(['login', 'bob', '--password-stdin'], as({ user: 'mallory' }), 'guess\n'),
+    cli(['login', 'bob'], as({ user: 'mallory' })),
+  ]);
+  const whoami = ok(me).stdout;
   assert.match(whoami, /^user:\s+bob \(usr-[0-9a-f]{17}\)$/m);
   assert.match(whoami, /^tenant:\s+acme \(tnt-[0-9a-f]{17}\)$/m);
   assert.match(whoami, /^role:\s+viewer$/m);
   assert.match(whoami, /^signed in by:\s+password \(session\) tok-[0-9a-f]{17}$/m);
   assert.match(whoami, /^token from:\s+session of skyport login/m);
 
-  fails(await cli(['login', 'bob', '--password-stdin'], as({ user: 'mallory' }), 'guess\n'), 1, /^skyport: the user name or password is wrong/m);
+  fails(wrongPassword, 1, /^skyport: the user name or password is wrong/m);
   assert.ok(!existsSync(sessionFileOf('mallory')), 'a failed login stores nothing');
-  fails(await cli(['login', 'bob'], as({ user: 'mallory' })), 2, /no terminal to ask for the password on; pipe it in with --password-stdin/);
+  fails(noTerminal, 2, /no terminal to ask for the password on; pipe it in with --password-stdin/);
 });
 
 test("a viewer's session cannot create an instance: exit 1, the message names the role", async () => {
@@ -165,45 +179,61 @@ test('tokens: create shows the token once, limited to your role; a revoked token
   assert.match(created.stderr, /created token ci \(tok-[0-9a-f]{17}\), role viewer, expires at /);
   assert.match(created.stderr, /only time the token is shown/);
 
-  const whoami = ok(await cli(['whoami'], as({ token }))).stdout;
+  const [me, json, table] = await Promise.all([
+    cli(['whoami'], as({ token })),
+    cli(['tokens', 'list', '--json'], as({ user: 'alice' })),
+    cli(['tokens', 'list'], as({ user: 'alice' })),
+  ]);
+  const whoami = ok(me).stdout;
   assert.match(whoami, /^role:\s+viewer$/m);
   assert.match(whoami, /^signed in by:\s+API token (tok-[0-9a-f]{17})$/m);
   assert.match(whoami, /^token from:\s+SKYPORT_TOKEN$/m);
   const id = /API token (tok-[0-9a-f]{17})/.exec(whoami)![1]!;
 
-  const listed = JSON.parse(ok(await cli(['tokens', 'list', '--json'], as({ user: 'alice' }))).stdout) as { id: string; name: string; role: string; expiresAt?: string }[];
+  const listed = JSON.parse(ok(json).stdout) as { id: string; name: string; role: string; expiresAt?: string }[];
   const ci = listed.find((t) => t.id === id);
   assert.equal(ci?.role, 'viewer');
   const hours = (Date.parse(ci?.expiresAt ?? '') - Date.now()) / 3_600_000;
   assert.ok(hours > 11.9 && hours <= 12, `expires in 12 h, not ${hours}`);
-  assert.match(ok(await cli(['tokens', 'list'], as({ user: 'alice' }))).stdout, new RegExp(`^${id}\\s+ci\\s+alice\\s+viewer\\s`, 'm'));
+  assert.match(ok(table).stdout, new RegExp(`^${id}\\s+ci\\s+alice\\s+viewer\\s`, 'm'));
 
   assert.equal(ok(await cli(['tokens', 'revoke', id], as({ user: 'alice' }))).stdout.trim(), `revoked token ${id}`);
-  fails(await cli(['whoami'], as({ token })), 1, /^skyport: the API token "ci" was revoked at .*; the token in SKYPORT_TOKEN was refused$/m);
-
-  fails(await cli(['tokens', 'create', 'up', '--role', 'admin'], as({ user: 'bob' })), 1, /^skyport: a token cannot have more than your own role \(viewer\)/m);
-  fails(await cli(['tokens', 'create', 'x', '--expires', '30'], as({ user: 'bob' })), 2, /--expires.*use a number and a unit/);
+  const [revoked, aboveRole, noUnit] = await Promise.all([
+    cli(['whoami'], as({ token })),
+    cli(['tokens', 'create', 'up', '--role', 'admin'], as({ user: 'bob' })),
+    cli(['tokens', 'create', 'x', '--expires', '30'], as({ user: 'bob' })),
+  ]);
+  fails(revoked, 1, /^skyport: the API token "ci" was revoked at .*; the token in SKYPORT_TOKEN was refused$/m);
+  fails(aboveRole, 1, /^skyport: a token cannot have more than your own role \(viewer\)/m);
+  fails(noUnit, 2, /--expires.*use a number and a unit/);
 });
 
 test('access-key create prints an id and a secret, once; list shows the id and never the secret', async () => {
-  const created = ok(await cli(['access-key', 'create'], as({ user: 'bob' })));
+  const [text, json] = await Promise.all([cli(['access-key', 'create'], as({ user: 'bob' })), cli(['access-key', 'create', '--json'], as({ user: 'bob' }))]);
+  const created = ok(text);
   const id = /^access key id:\s+(AKSP[0-9A-F]{16})$/m.exec(created.stdout)?.[1];
   const secret = /^secret access key:\s+(\S{40})$/m.exec(created.stdout)?.[1];
   assert.ok(id && secret, created.stdout);
   assert.match(created.stderr, /only time the secret access key is shown/);
 
-  const asJson = JSON.parse(ok(await cli(['access-key', 'create', '--json'], as({ user: 'bob' }))).stdout) as { accessKeyId: string; secretAccessKey: string };
+  const asJson = JSON.parse(ok(json).stdout) as { accessKeyId: string; secretAccessKey: string };
   assert.match(asJson.accessKeyId, /^AKSP/);
   assert.equal(asJson.secretAccessKey.length, 40);
 
   const listed = ok(await cli(['access-keys', 'list'], as({ user: 'bob' }))).stdout;
-  assert.match(listed, new RegExp(`^${id}\\s+usr-`, 'm'));
+  assert.match(listed, new RegExp(`^${id}\\s+bob\\s`, 'm'));
   assert.ok(!listed.includes(secret) && !listed.includes(asJson.secretAccessKey), 'secrets are never listed');
   assert.equal(ok(await cli(['access-key', 'delete', asJson.accessKeyId], as({ user: 'bob' }))).stdout.trim(), `deleted access key ${asJson.accessKeyId}`);
 });
 
 test('audit list shows the actions just done, refusals included; a tenant admin sees only its tenant', async () => {
-  const entries = JSON.parse(ok(await cli(['audit', 'list', '--limit', '1000', '--json'], admin())).stdout) as {
+  const [json, table, mineJson, viewer] = await Promise.all([
+    cli(['audit', 'list', '--limit', '1000', '--json'], admin()),
+    cli(['audit', 'list', '--limit', '3'], admin()),
+    cli(['audit', 'list', '--all', '--json'], as({ user: 'alice' })),
+    cli(['audit', 'list'], as({ user: 'bob' })),
+  ]);
+  const entries = JSON.parse(ok(json).stdout) as {
     action: string;
     result: string;
     errorCode?: string;
@@ -226,15 +256,14 @@ test('audit list shows the actions just done, refusals included; a tenant admin 
     assert.ok(seen.includes(expected), `${expected} is in the audit log:\n${seen.join('\n')}`);
   }
 
-  const table = ok(await cli(['audit', 'list', '--limit', '3'], admin()));
-  assert.match(table.stdout, /^SEQ\s+TIME\s+TENANT\s+ACTOR\s+ACTION\s+TARGET\s+RESULT\s+DOOR\s+ADDRESS$/m);
+  assert.match(ok(table).stdout, /^SEQ\s+TIME\s+TENANT\s+ACTOR\s+ACTION\s+TARGET\s+RESULT\s+DOOR\s+ADDRESS$/m);
   assert.match(table.stdout, /^\d+\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+acme\s+bob\s+accessKeys\.delete\s+AKSP/m);
   assert.match(table.stderr, /more results: add --cursor \S+/);
 
-  const mine = JSON.parse(ok(await cli(['audit', 'list', '--all', '--json'], as({ user: 'alice' }))).stdout) as { action: string }[];
+  const mine = JSON.parse(ok(mineJson).stdout) as { action: string }[];
   assert.ok(mine.some((e) => e.action === 'providers.add'));
   assert.ok(!mine.some((e) => e.action === 'tenants.create'), "the default tenant's entries are not acme's to see");
-  fails(await cli(['audit', 'list'], as({ user: 'bob' })), 1, /^skyport: reading the audit log needs the admin role; bob is viewer/m);
+  fails(viewer, 1, /^skyport: reading the audit log needs the admin role; bob is viewer/m);
 });
 
 test('audit verify says ok; export writes every entry to a new 0600 file', async () => {
@@ -251,17 +280,19 @@ test('audit verify says ok; export writes every entry to a new 0600 file', async
     assert.equal(r.seq, i + 1);
     assert.equal(r.prevHash, i === 0 ? '' : records[i - 1]!.hash, 'the export carries the chain');
   });
-  fails(await cli(['audit', 'export', '--out', file], admin()), 1, /cannot create .*audit\.ndjson: the file exists \(it is not overwritten\)/);
-  fails(await cli(['audit', 'export'], as({ user: 'alice' })), 1, /^skyport: exporting the whole audit log needs a system administrator/m);
+  const [again, notSystemAdmin] = await Promise.all([cli(['audit', 'export', '--out', file], admin()), cli(['audit', 'export'], as({ user: 'alice' }))]);
+  fails(again, 1, /cannot create .*audit\.ndjson: the file exists \(it is not overwritten\)/);
+  fails(notSystemAdmin, 1, /^skyport: exporting the whole audit log needs a system administrator/m);
 });
 
 test('logout revokes the session on the broker and removes it; without a session the hint says to log in', async () => {
   const { token } = JSON.parse(readFileSync(sessionFileOf('bob'), 'utf8')) as { token: string };
   assert.equal(ok(await cli(['logout'], as({ user: 'bob' }))).stdout.trim(), `logged out bob from ${server.url}`);
   assert.ok(!existsSync(sessionFileOf('bob')));
-  fails(await cli(['whoami'], as({ token })), 1, /^skyport: the API token "session rest from .*" was revoked/m);
-  fails(await cli(['whoami'], as({ user: 'bob' })), 1, /log in with `skyport login <user>`/);
-  assert.match(ok(await cli(['logout'], as({ user: 'bob' }))).stderr, /not logged in: there is no session in /);
+  const [revoked, noSession, again] = await Promise.all([cli(['whoami'], as({ token })), cli(['whoami'], as({ user: 'bob' })), cli(['logout'], as({ user: 'bob' }))]);
+  fails(revoked, 1, /^skyport: the API token "session rest from .*" was revoked/m);
+  fails(noSession, 1, /log in with `skyport login <user>`/);
+  assert.match(ok(again).stderr, /not logged in: there is no session in /);
 });
 
 test('audit verify exits 1 naming the entry that was edited and why', async () => {

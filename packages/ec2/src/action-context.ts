@@ -83,7 +83,7 @@ async function resolveProvider(broker: Broker, region: string): Promise<Provider
     return await broker.providers.get(region);
   } catch (error) {
     if (!isSkyportError(error) || error.code !== 'NotFound') throw error;
-    const names = (await broker.providers.list()).map((p) => p.name);
+    const names = (await broker.providers.list()).map((p) => p.name).sort();
     // AWS answers a credential scoped to a region it does not serve with AuthFailure; here the
     // message also says what the regions are.
     throw new Ec2Error(

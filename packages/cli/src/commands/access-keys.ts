@@ -4,6 +4,7 @@ import type { AccessKeyView } from '@skyport/client';
 import { contextOf, type CliEnvironment } from '../context.js';
 import { formatAge, formatTime } from '../format.js';
 import { examples } from '../help.js';
+import { userNames } from '../user-names.js';
 
 export function registerAccessKeys(program: Command, env: CliEnvironment): void {
   const keys = program
@@ -39,10 +40,11 @@ export function registerAccessKeys(program: Command, env: CliEnvironment): void 
         const ctx = contextOf(cmd, env);
         const list = await ctx.client.accessKeys.list();
         if (ctx.json) return ctx.out.json(list);
+        const user = await userNames(ctx.client, list.map((k) => k.userId));
         ctx.out.table(
           [
             { header: 'access key id', value: (k: AccessKeyView) => k.accessKeyId },
-            { header: 'user', value: (k) => k.userId },
+            { header: 'user', value: (k) => user(k.userId) },
             { header: 'created', value: (k) => formatTime(k.createdAt) },
             { header: 'last used', value: (k) => formatAge(k.lastUsedAt) },
           ],

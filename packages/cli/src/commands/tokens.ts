@@ -1,10 +1,11 @@
 /** `skyport tokens ...`: API tokens for scripts and CI, scoped to a tenant and role. */
 import { InvalidArgumentError, type Command } from 'commander';
-import type { ApiTokenView, SkyportClient } from '@skyport/client';
+import type { ApiTokenView } from '@skyport/client';
 import { ROLES, type Role } from '@skyport/model';
 import { contextOf, type CliEnvironment } from '../context.js';
 import { formatAge, formatTime } from '../format.js';
 import { examples } from '../help.js';
+import { userNames } from '../user-names.js';
 
 const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
 
@@ -20,7 +21,7 @@ export function registerTokens(program: Command, env: CliEnvironment): void {
         const ctx = contextOf(cmd, env);
         const list = await ctx.client.tokens.list();
         if (ctx.json) return ctx.out.json(list);
-        const user = await userNames(ctx.client, list);
+        const user = await userNames(ctx.client, list.map((t) => t.userId));
         ctx.out.table(
           [
             { header: 'id', value: (t: ApiTokenView) => t.id },
@@ -80,29 +81,13 @@ export function registerTokens(program: Command, env: CliEnvironment): void {
   );
 }
 
-/**
- * User names for the user column. Only admins see other users' tokens, and only they may list
- * users; everyone else sees their own tokens, whose name whoami gives.
- */
-async function userNames(client: SkyportClient, list: readonly ApiTokenView[]): Promise<(id: string) => string> {
-  const ids = new Set(list.map((t) => t.userId));
-  if (ids.size === 0) return (id) => id;
-  if (ids.size === 1) {
-    const me = await client.whoami();
-    if (ids.has(me.userId)) return (id) => (id === me.userId ? me.userName : id);
-  }
-  // Names are a nicety: without the right to list users, the ids are shown.
-  const names = new Map((await client.users.list().catch(() => [])).map((u) => [u.id, u.name]));
-  return (id) => names.get(id) ?? id;
-}
-
 function roleOption(value: string): Role {
   if (!(ROLES as readonly string[]).includes(value)) throw new InvalidArgumentError(`"${value}" is not a role; roles: ${ROLES.join(', ')}.`);
   return value as Role;
 }
 
 /** `30d`, `12h`, `90m`, `3600s`, `2w` to seconds; the unit is required so `30` is not a surprise. */
-export function durationOption(value: string): number {
+function durationOption(value: string): number {
   const match = /^(\d+)\s*([smhdw])$/i.exec(value.trim());
   const seconds = match === null ? NaN : Number(match[1]) * UNIT_SECONDS[match[2]!.toLowerCase()]!;
   if (!Number.isSafeInteger(seconds) || seconds <= 0) throw new InvalidArgumentError('use a number and a unit: s, m, h, d or w (e.g. 3600s, 12h, 30d).');

@@ -1,5 +1,6 @@
 import type { ConformanceCase } from '../conformance-case.js';
 import { catalogueCases } from './catalogue.js';
+import { diskCases } from './disks.js';
 import { imageCases } from './images.js';
 import { instanceErrorCases } from './instance-errors.js';
 import { instanceLifecycleCases } from './instance-lifecycle.js';
@@ -17,5 +18,6 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
   ...volumeCases,
   ...securityGroupCases,
   ...imageCases,
+  ...diskCases,
   ...tagCases,
 ];

@@ -22,7 +22,8 @@ export interface Catalogue {
 const MEMORY_STEP = 128;
 
 export function hostCatalogue(region = DEFAULT_REGION, host = { cpus: availableParallelism(), memoryMiB: Math.floor(totalmem() / 1024 ** 2) }): Catalogue {
-  const zone = `${region}a`;
+  // us-east-1 -> us-east-1a, as clouds name zones; a region without a trailing digit gets a dash.
+  const zone = /\d$/.test(region) ? `${region}a` : `${region}-a`;
   const maxMemory = Math.max(MEMORY_STEP * 2, Math.floor(host.memoryMiB / MEMORY_STEP) * MEMORY_STEP);
   const profiles: NativeHardwareProfile[] = [
     { nativeId: 'tiny', name: 'tiny', architecture: 'x86_64', cpus: { kind: 'fixed', value: 1 }, memoryMiB: { kind: 'fixed', value: 128 }, diskGiB: { kind: 'fixed', value: 1 } },

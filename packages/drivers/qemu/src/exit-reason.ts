@@ -25,7 +25,8 @@ export function classifyExit(exit: ExitInfo, consoleTail: string, qemuLogTail: s
   if (exit.shutdownReason === 'host-signal') return { state: 'shutoff', reason: 'QEMU was stopped by a signal from outside Skyport' };
   if (exit.shutdownReason === 'host-qmp-quit') return { state: 'shutoff', reason: 'QEMU was told to quit over QMP' };
   if (!exit.known) {
-    return { state: 'crashed', reason: `QEMU ended while this broker was not watching its exit status; ${consoleLine}` };
+    // Re-attached after a restart: not our child, so no exit status to read.
+    return { state: 'crashed', reason: `QEMU ended unexpectedly (it was started before the broker restarted, so its exit status is unknown); ${consoleLine}` };
   }
   if (exit.signal !== null) return { state: 'crashed', reason: `QEMU was killed by ${exit.signal}; ${consoleLine}` };
   const log = qemuLogTail.trim().split('\n').at(-1)?.trim();

@@ -8,6 +8,8 @@ import type {
   CloudDriver,
   CreatedKeyPair,
   DriverConfig,
+  DriverImportImageRequest,
+  ExportedDisk,
   DriverCreateInstanceRequest,
   DriverCreateSecurityGroupRequest,
   DriverCreateSnapshotRequest,
@@ -21,7 +23,8 @@ import type {
   NativeSnapshot,
   NativeVolume,
 } from '@skyport/core';
-import type { SecurityGroupRule, Tags, TaggableKind } from '@skyport/model';
+import { SkyportError, type SecurityGroupRule, type Tags, type TaggableKind } from '@skyport/model';
+import { SimDiskStore, type StoredDisk } from './disk-store.js';
 import { SimCloud } from './sim-cloud.js';
 import { SimGateway } from './sim-gateway.js';
 import type { SimSettings } from './sim-settings.js';
@@ -30,10 +33,14 @@ export const DEFAULT_REGION = 'sim-1';
 
 export class SimCloudDriver implements CloudDriver {
   readonly #gateway: SimGateway;
+  readonly #disks: SimDiskStore;
+  /** Exports reading each base image's file, so deleting an image never pulls a file from under one. */
+  readonly #reading = new Map<string, number>();
   #cloud: SimCloud | undefined;
 
   constructor(private readonly config: DriverConfig, private readonly settings: SimSettings) {
     this.#gateway = new SimGateway(settings, config.credentials['apiKey']);
+    this.#disks = new SimDiskStore(config.dataDir);
   }
 
   /** Runs `operation` at the request's time against the (lazily opened) cloud. */
@@ -46,6 +53,17 @@ export class SimCloudDriver implements CloudDriver {
       this.#cloud.housekeeping(now);
       return operation(this.#cloud, now);
     });
+  }
+
+  /**
+   * The second half of a call that did slow work (copying a disk) after its gateway call: the
+   * request already paid its latency and faults, so this touches the database directly.
+   */
+  #local<T>(operation: (cloud: SimCloud, now: number) => T): T {
+    if (this.#gateway.closed || this.#cloud === undefined) {
+      throw new SkyportError('ProviderUnavailable', 'the sim driver was closed while a disk was being copied', { providerCode: 'ConnectionClosed' });
+    }
+    return operation(this.#cloud, Date.now());
   }
 
   testConnection(): Promise<void> {
@@ -168,8 +186,71 @@ export class SimCloudDriver implements CloudDriver {
     return this.#call('createImageFromInstance', (c, now) => c.createImageFromInstance(instanceNativeId, name, options, now));
   }
 
-  deleteImage(nativeId: string): Promise<void> {
-    return this.#call('deleteImage', (c, now) => c.deleteImage(nativeId, now));
+  async deleteImage(nativeId: string): Promise<void> {
+    const base = await this.#call('deleteImage', (c, now) => c.deleteImage(nativeId, now));
+    await this.#removeUnusedDisk(base);
+  }
+
+  /** Copies the disk into the sim's data folder; the image is available when this resolves. */
+  async importImage(request: DriverImportImageRequest): Promise<NativeImage> {
+    const id = await this.#call('importImage', (c) => c.prepareImport(request.name, request.description, request.architecture));
+    const disk = await this.#disks.store(id, {
+      path: request.path,
+      format: request.format,
+      ...(request.onProgress === undefined ? {} : { onProgress: request.onProgress }),
+      ...(request.signal === undefined ? {} : { signal: request.signal }),
+    });
+    try {
+      return this.#local((c, now) =>
+        c.registerImported(
+          {
+            id,
+            name: request.name,
+            ...(request.description === undefined ? {} : { description: request.description }),
+            architecture: request.architecture,
+            os: request.os ?? 'linux',
+            tags: { ...request.tags },
+            disk,
+          },
+          now,
+        ),
+      );
+    } catch (error) {
+      // Another import took the name while this one copied: its file must not stay behind.
+      await this.#disks.remove(disk.file);
+      throw error;
+    }
+  }
+
+  /** Hands out the stored file itself (read-only); a catalogue image gets its disk made first. */
+  async exportDisk(kind: 'image' | 'instance', nativeId: string): Promise<ExportedDisk> {
+    const base = await this.#call('exportDisk', (c, now) => c.exportSource(kind, nativeId, now));
+    this.#reading.set(base.imageId, (this.#reading.get(base.imageId) ?? 0) + 1);
+    let released = false;
+    const release = async (): Promise<void> => {
+      if (released) return;
+      released = true;
+      this.#reading.set(base.imageId, (this.#reading.get(base.imageId) ?? 1) - 1);
+      if (this.#reading.get(base.imageId) === 0) this.#reading.delete(base.imageId);
+    };
+    try {
+      let disk: StoredDisk | undefined = base.disk;
+      if (disk === undefined) {
+        disk = await this.#disks.generate(base.imageId, base.sizeGiB, `SKYPORT SIM DISK ${base.name} (${base.imageId})`);
+        const made = disk;
+        this.#local((c) => c.setDisk(base.imageId, made));
+      }
+      return { path: this.#disks.pathOf(disk.file), format: disk.format, virtualSizeBytes: disk.virtualSizeBytes, release };
+    } catch (error) {
+      await release();
+      throw error;
+    }
+  }
+
+  async #removeUnusedDisk(baseImageId: string): Promise<void> {
+    if ((this.#reading.get(baseImageId) ?? 0) > 0) return;
+    const file = this.#local((c, now) => c.releaseUnusedDisk(baseImageId, now));
+    if (file !== undefined) await this.#disks.remove(file);
   }
 
   updateTags(kind: TaggableKind, nativeId: string, change: { readonly set?: Tags; readonly remove?: readonly string[] }): Promise<void> {

@@ -17,7 +17,8 @@ import type {
 } from '@skyport/core';
 import type { InstanceAction, SecurityGroupRule, TaggableKind, Tags } from '@skyport/model';
 import { consoleOutput } from './console-log.js';
-import { ImageStore } from './image-store.js';
+import type { StoredDisk } from './disk-store.js';
+import { ImageStore, type DiskBase, type ImportedImage } from './image-store.js';
 import { InstanceStore } from './instance-store.js';
 import { KeyPairStore } from './key-pair-store.js';
 import { updateRowTags, type TaggableSimKind } from './row-tags.js';
@@ -254,6 +255,7 @@ export class SimCloud {
           sizeGiB: row.disk_gib,
           sourceInstanceId: instanceId,
           tags: validateTags(options.tags),
+          diskImageId: this.images.baseOf(row.image_id).imageId,
         },
         now,
         // Copying a disk takes longer than flipping a state.
@@ -262,8 +264,59 @@ export class SimCloud {
     })();
   }
 
-  deleteImage(id: string, now: number): void {
-    this.db.transaction(() => this.images.deregister(id, now))();
+  /** Deregisters an image; returns its disk base, whose file may now be unused. */
+  deleteImage(id: string, now: number): string {
+    return this.db.transaction(() => {
+      const base = this.images.baseOf(id).imageId;
+      this.images.deregister(id, now);
+      return base;
+    })();
+  }
+
+  /** Checks an import before its disk is copied; returns the id the image will have. */
+  prepareImport(name: string, description: string | undefined, architecture: unknown): string {
+    this.images.checkNew(name, description);
+    if (architecture !== 'x86_64' && architecture !== 'aarch64') {
+      throw invalidArgument('architecture', `architecture ${JSON.stringify(architecture)} must be x86_64 or aarch64`);
+    }
+    return ImageStore.newId();
+  }
+
+  registerImported(image: ImportedImage, now: number): NativeImage {
+    return this.db.transaction(() => this.images.registerImported({ ...image, tags: validateTags(image.tags) }, now))();
+  }
+
+  /**
+   * The disk an export reads: an available image's, or a stopped instance's (the disk of the
+   * image it was made from: nothing in the sim writes to disks).
+   */
+  exportSource(kind: 'image' | 'instance', id: string, now: number): DiskBase {
+    if (kind === 'image') {
+      const image = this.catalogue.image(id, now);
+      if (image.state !== 'available') {
+        throw invalidState(`image ${id} is ${image.state}; only available images can be exported`, { imageId: id, state: image.state, allowedStates: ['available'] });
+      }
+      return this.images.baseOf(id);
+    }
+    if (kind !== 'instance') throw invalidArgument('kind', `kind ${JSON.stringify(kind)} must be image or instance`);
+    const row = this.instances.require(id, now);
+    const instance = this.instances.get(id, now);
+    if (instance?.state !== 'stopped') {
+      throw invalidState(`cannot export the disk of instance ${id}: it is ${instance?.state ?? 'gone'} (${instance?.rawState ?? '-'}); stop it first`, {
+        instanceId: id,
+        state: instance?.state,
+        allowedStates: ['stopped'],
+      });
+    }
+    return this.images.baseOf(row.image_id);
+  }
+
+  setDisk(imageId: string, disk: StoredDisk): void {
+    this.images.setDisk(imageId, disk);
+  }
+
+  releaseUnusedDisk(imageId: string, now: number): string | undefined {
+    return this.db.transaction(() => this.images.releaseUnusedDisk(imageId, now))();
   }
 
   updateTags(kind: TaggableKind, id: string, change: TagChange, now: number): void {

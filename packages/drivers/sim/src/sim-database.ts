@@ -9,7 +9,7 @@ import { SkyportError } from '@skyport/model';
 
 export type SimDb = Database.Database;
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 /** The first schema, which MIGRATIONS build on. `seq` keeps insertion order for listing; `id` is the provider-visible id. */
 export const SCHEMA_V1 = `
@@ -38,6 +38,8 @@ CREATE TABLE snapshots (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, name T
  * 2: security groups (instances list theirs as comma-separated ids: cheaper to split than to
  * parse JSON when listing 100k rows); images made from instances (`available_at` ends their
  * `pending`; a deregistered image stays readable for the instances made from it).
+ * 3: disk files (import/export): the image whose disk file an image or instance reads
+ * (`disk_image_id`, null = itself) and, on that image, the file, its format and virtual size.
  */
 const MIGRATIONS: Readonly<Record<number, string>> = {
   2: `
@@ -47,6 +49,12 @@ ALTER TABLE instances ADD COLUMN security_groups TEXT NOT NULL DEFAULT '';
 ALTER TABLE images ADD COLUMN source_instance_id TEXT;
 ALTER TABLE images ADD COLUMN available_at INTEGER;
 ALTER TABLE images ADD COLUMN deregistered_at INTEGER;
+`,
+  3: `
+ALTER TABLE images ADD COLUMN disk_image_id TEXT;
+ALTER TABLE images ADD COLUMN disk_file TEXT;
+ALTER TABLE images ADD COLUMN disk_format TEXT;
+ALTER TABLE images ADD COLUMN virtual_size INTEGER;
 `,
 };
 

@@ -23,7 +23,7 @@ export const describeRegions = defineAction({
   parse: (params) => ({ names: params.list('RegionName'), filters: readFilters(params, SPEC), all: params.boolean('AllRegions') }),
   async run(ctx, input) {
     const keep = filterPredicate(input.filters, SPEC);
-    const providers = (await ctx.broker.providers.list()).filter((p) => (input.names.length === 0 || input.names.includes(p.name)) && keep(p));
+    const providers = (await ctx.broker.providers.list()).sort((a, b) => a.name.localeCompare(b.name)).filter((p) => (input.names.length === 0 || input.names.includes(p.name)) && keep(p));
     return {
       regionInfo: items(providers.map((p) => ({ regionName: p.name, regionEndpoint: ctx.endpointHost, optInStatus: 'opt-in-not-required' }))),
     };

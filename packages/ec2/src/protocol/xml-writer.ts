@@ -23,7 +23,6 @@ export function items(members: readonly XmlValue[]): XmlList {
 
 // XML 1.0 cannot carry most control characters or lone surrogates, even escaped; a strict
 // client (botocore) refuses the whole document, so they are replaced.
-// eslint-disable-next-line no-control-regex
 const INVALID_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#13;' };
 
