@@ -172,9 +172,12 @@ export interface SkyportClient {
   /**
    * Password login; sends no token, even if the client has one. The answer's token is a
    * session (a bearer token until `expiresAt`) in the user's first tenant: make a client
-   * with it to act as the user.
+   * with it to act as the user. With `cookie`, the broker also sets the portal's session
+   * cookies (HttpOnly session, readable CSRF value) for a browser page on its origin.
    */
-  login(userName: string, password: string): Promise<LoginResult>;
+  login(userName: string, password: string, options?: { readonly cookie?: boolean; readonly tenant?: string }): Promise<LoginResult>;
+  /** Ends the password session this client's token is (revokes it on the broker). */
+  logout(): Promise<void>;
   readonly tenants: {
     /** Every tenant for system administrators; the caller's own otherwise. */
     list(): Promise<Tenant[]>;
@@ -365,7 +368,14 @@ export function createClient(options: ClientOptions): SkyportClient {
       }
     },
     whoami: () => http.json('GET', '/whoami'),
-    login: (userName, password) => http.json('POST', '/sessions', { body: { userName, password }, anonymous: true }),
+    login: (userName, password, options) =>
+      http.json('POST', '/sessions', {
+        body: { userName, password, ...(options?.cookie === true ? { cookie: true } : {}), ...(options?.tenant === undefined ? {} : { tenant: options.tenant }) },
+        anonymous: true,
+      }),
+    logout: async () => {
+      await http.json('DELETE', '/sessions/current');
+    },
     tenants: {
       list: async () => (await http.json<{ items: Tenant[] }>('GET', '/tenants')).items,
       get: (idOrName) => http.json('GET', `/tenants/${id(idOrName)}`),

@@ -52,6 +52,15 @@ export interface AddProviderRequest {
   readonly settings?: Readonly<Record<string, unknown>>;
 }
 
+export interface AddProviderOptions {
+  /**
+   * Store the provider even when its connection test fails with ProviderUnavailable (software
+   * missing, host unreachable; never for bad credentials): it is added as `unavailable` with the
+   * reason, and its poller keeps retrying. For the clouds the broker sets up by itself.
+   */
+  readonly keepIfUnavailable?: boolean;
+}
+
 export interface ProviderTestResult {
   readonly ok: boolean;
   readonly latencyMs: number;
@@ -161,7 +170,7 @@ export interface Broker {
     list(): DriverInfo[];
   };
   readonly providers: {
-    add(request: AddProviderRequest): Promise<ProviderView>;
+    add(request: AddProviderRequest, options?: AddProviderOptions): Promise<ProviderView>;
     list(): Promise<ProviderView[]>;
     /** By id or by name. */
     get(idOrName: string): Promise<ProviderView>;
@@ -256,6 +265,8 @@ export interface Broker {
     /** A token for the caller, in its current tenant; the token is shown once. */
     create(request: CreateTokenRequest): Promise<CreatedToken>;
     revoke(id: string): Promise<void>;
+    /** Logs out: revokes the password session the caller is using. */
+    endSession(): Promise<void>;
   };
   readonly accessKeys: {
     list(): Promise<AccessKeyView[]>;
@@ -283,7 +294,14 @@ export interface BrokerService {
     /** A bearer token (API token or portal session); `Unauthenticated` if unknown, expired or revoked. */
     authenticateToken(token: string, context: RequestContext): Promise<Principal>;
     /** Password login; returns a session token (expiring) for the portal and CLI. */
-    login(userName: string, password: string, context: RequestContext): Promise<{ readonly principal: Principal; readonly token: string; readonly expiresAt: string }>;
+    login(
+      userName: string,
+      password: string,
+      context: RequestContext,
+      /** The tenant to act in (id or name); the user's first membership when absent. */
+      tenant?: string,
+    ): Promise<{ readonly principal: Principal; readonly token: string; readonly expiresAt: string }>;
+
     /** The principal and secret of an EC2 access key, so the EC2 door can verify a SigV4 signature. */
     accessKey(accessKeyId: string, context: RequestContext): Promise<{ readonly principal: Principal; readonly secretAccessKey: string }>;
   };
@@ -387,7 +405,7 @@ export interface AuditEntry {
   readonly actor: { readonly userId: string; readonly userName: string; readonly via: string; readonly credentialId?: string };
   readonly door: string;
   readonly address?: string;
-  /** What was done, e.g. `instance.create`, `provider.add`, `token.revoke`. */
+  /** What was done: `<group>.<method>` of the Broker (`instances.create`, `providers.add`, `tokens.revoke`), or `session.login`/`session.logout`. */
   readonly action: string;
   readonly target?: { readonly kind: string; readonly id: string };
   readonly result: 'success' | 'failure';

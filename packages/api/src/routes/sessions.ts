@@ -21,6 +21,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ service: BrokerService; 
             userName: Type.String({ minLength: 1, maxLength: 128 }),
             password: Type.String({ minLength: 1, maxLength: 1024 }),
             cookie: Type.Optional(Type.Boolean({ description: 'Also set the portal session cookies (HttpOnly session + CSRF value).' })),
+            tenant: Type.Optional(Type.String({ minLength: 1, description: "The tenant to act in (id or name); the user's first membership when absent." })),
           },
           { additionalProperties: false },
         ),
@@ -32,7 +33,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ service: BrokerService; 
     },
     async (request, reply) => {
       limiter.take(request.ip, `address ${request.ip} (logins)`);
-      const { principal, token, expiresAt } = await service.auth.login(request.body.userName, request.body.password, { door: request.body.cookie === true ? 'portal' : 'rest', address: request.ip });
+      const { principal, token, expiresAt } = await service.auth.login(request.body.userName, request.body.password, { door: request.body.cookie === true ? 'portal' : 'rest', address: request.ip }, request.body.tenant);
       if (request.body.cookie === true) {
         const expires = new Date(expiresAt).toUTCString();
         const secure = request.protocol === 'https' ? '; Secure' : '';

@@ -2,7 +2,9 @@
  * Tenants, users, API tokens, EC2 access keys and the audit log. Who may do what is decided
  * by the core; these routes only shape requests and answers.
  */
+import { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
 import { ROLES } from '@skyport/model';
 import { errorResponses } from '../schemas/error.js';
 import { IdParams, ReadonlyArray, StringEnum } from '../schemas/helpers.js';
@@ -202,6 +204,15 @@ export const tenancyRoutes: RoutePlugin = async (app, { broker }) => {
     },
   );
 
+  app.delete(
+    '/sessions/current',
+    { schema: { operationId: 'logout', ...tag('tenancy'), summary: 'Log out: end the password session used for this request', response: { 204: NoContent('The session was ended.'), ...errorResponses } } },
+    async (_request, reply) => {
+      await broker.tokens.endSession();
+      return reply.code(204).send(null);
+    },
+  );
+
   app.get(
     '/access-keys',
     { schema: { operationId: 'listAccessKeys', ...tag('tenancy'), summary: 'EC2 access keys (never the secrets)', response: { 200: ItemsSchema(AccessKeySchema, 'Access keys.'), ...errorResponses } } },
@@ -259,10 +270,11 @@ export const tenancyRoutes: RoutePlugin = async (app, { broker }) => {
   app.get(
     '/audit/export',
     { schema: { operationId: 'exportAudit', ...tag('audit'), summary: 'The whole audit log as JSON lines, oldest first', response: { 200: Type.String({ description: 'application/x-ndjson' }), ...errorResponses } } },
+    // Streamed: the log grows without bound, so it is never built in memory.
     async (_request, reply) => {
-      const lines: string[] = [];
-      for await (const line of broker.audit.export()) lines.push(line);
-      return reply.type('application/x-ndjson').send(lines.join(''));
+      const lines = Readable.from(broker.audit.export());
+      // The type provider only knows the documented string body; a stream is sent as it is.
+      return (reply as unknown as FastifyReply).type('application/x-ndjson').send(lines);
     },
   );
 };

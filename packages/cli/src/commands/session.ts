@@ -90,8 +90,7 @@ export function registerSession(program: Command, env: CliEnvironment): void {
  */
 async function revokeSession(client: SkyportClient, note: (text: string) => void): Promise<boolean> {
   try {
-    const me = await client.whoami();
-    if (me.credentialId !== undefined) await client.tokens.revoke(me.credentialId);
+    await client.logout();
     return true;
   } catch (error) {
     if (isSkyportError(error) && error.code === 'Unauthenticated') return true;

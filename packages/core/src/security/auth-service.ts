@@ -67,13 +67,18 @@ export function authService(ctx: BrokerContext): BrokerService['auth'] {
       return principalOf(user, record.tenantId, effectiveRole(user, record.tenantId, record.role), record.kind === 'session' ? 'password' : 'token', context, record.id);
     },
 
-    async login(userName, password, context) {
+    async login(userName, password, context, tenant) {
       const user = await ctx.store.users.getByName(userName);
       const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
       if (!user || user.deletedAt !== null || user.passwordHash === null || !ok) {
         throw new SkyportError('Unauthenticated', 'the user name or password is wrong');
       }
-      const membership = user.memberships[0];
+      let membership = user.memberships[0];
+      if (tenant !== undefined) {
+        const wanted = (await ctx.store.tenants.get(tenant)) ?? (await ctx.store.tenants.getByName(tenant));
+        membership = wanted === undefined ? undefined : user.memberships.find((m) => m.tenantId === wanted.id);
+        if (!membership) throw new SkyportError('Forbidden', `user ${user.name} is not a member of tenant ${tenant}`, { details: { field: 'tenant' } });
+      }
       if (!membership) throw new SkyportError('Forbidden', `user ${user.name} is not a member of any tenant; ask an administrator to add you to one`);
       const token = newApiToken('session');
       const now = ctx.clock.now();
