@@ -11,12 +11,13 @@ const BOUNDARIES = [
   { files: ['packages/ec2/src/**'], ignores: ['packages/ec2/src/**/*.test.ts', 'packages/ec2/src/testing/**'], forbidden: ['@skyport/store', '@skyport/store/*', '@skyport/driver-*', '@skyport/api', '@skyport/client', '@skyport/cli', '@skyport/server'], why: 'front ends talk to the core only (its tests start the whole server)' },
   { files: ['packages/client/src/**', 'packages/cli/src/**'], forbidden: ['@skyport/core', '@skyport/store', '@skyport/api', '@skyport/driver-*'], why: 'the client and CLI speak REST only' },
   { files: ['packages/store/src/**'], forbidden: ['@skyport/api', '@skyport/driver-*', '@skyport/server'], why: 'the store implements a core port and nothing else' },
+  { files: ['apps/portal/src/**'], forbidden: ['@skyport/core', '@skyport/store', '@skyport/store/*', '@skyport/api', '@skyport/ec2', '@skyport/cli', '@skyport/server', '@skyport/driver-*', '@skyport/conformance'], why: 'the portal speaks REST only, through @skyport/client' },
 ];
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '.test-tmp/**', '.skyport/**', '**/*.js', '**/*.mjs'] },
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     extends: [tseslint.configs.base],
     // One program over sources, tests and benchmarks (tsconfig.check.json), so tests are linted too.
     languageOptions: { parserOptions: { project: './tsconfig.check.json', tsconfigRootDir: import.meta.dirname } },
@@ -28,6 +29,8 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [{ group: ['@skyport/*/src', '@skyport/*/src/*', '../../*/src/*', '../../../*/src/*'], message: "import a package by its name, never from its src/" }] }],
     },
   },
+  // The portal's browser code is its own program (DOM, JSX, bundler resolution).
+  { files: ['apps/portal/src/**/*.{ts,tsx}'], languageOptions: { parserOptions: { project: './apps/portal/tsconfig.json' } } },
   ...BOUNDARIES.map(({ files, ignores, forbidden, why }) => ({
     files,
     ...(ignores === undefined ? {} : { ignores }),

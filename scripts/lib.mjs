@@ -1,6 +1,6 @@
 // Shared by the start and test scripts: make a fresh clone runnable with nothing but Node and npm.
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,4 +31,23 @@ export function ensureDependencies() {
 export function build() {
   process.stdout.write('Building...\n');
   run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', 'tsconfig.json']);
+}
+
+/** What the portal bundle is made from: its own files and the workspace sources it bundles. */
+const PORTAL_INPUTS = ['apps/portal/src', 'apps/portal/public', 'apps/portal/index.html', 'apps/portal/vite.config.ts', 'apps/portal/package.json', 'packages/client/src', 'packages/model/src'];
+
+function newestChange(path) {
+  if (!existsSync(path)) return 0;
+  const stats = statSync(path);
+  if (!stats.isDirectory()) return stats.mtimeMs;
+  return readdirSync(path).reduce((newest, entry) => Math.max(newest, newestChange(join(path, entry))), stats.mtimeMs);
+}
+
+/** Builds the web portal (apps/portal/dist, served by the broker at /) unless it is newer than its sources. */
+export function buildPortal() {
+  const built = join(root, 'apps', 'portal', 'dist', 'index.html');
+  const builtAt = existsSync(built) ? statSync(built).mtimeMs : 0;
+  if (PORTAL_INPUTS.every((input) => newestChange(join(root, input)) < builtAt)) return;
+  process.stdout.write('Building the portal...\n');
+  run(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], { cwd: join(root, 'apps', 'portal') });
 }

@@ -5,16 +5,22 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { build, ensureDependencies, root, run } from './lib.mjs';
+import { build, buildPortal, ensureDependencies, root, run } from './lib.mjs';
 import { ensurePostgres } from './postgres.mjs';
 
 /** Debian packages the suite uses, by the command that shows they are there. */
 const DEBIAN_PACKAGES = [
   { pkg: 'qemu-utils', command: 'qemu-img' },
+  // The qemu driver: real VMs (TCG), NoCloud seed ISOs, and the skyport-tiny guest's ext4 disk.
+  { pkg: 'qemu-system-x86', command: 'qemu-system-x86_64' },
+  { pkg: 'genisoimage', command: 'genisoimage' },
+  { pkg: 'e2fsprogs', command: '/sbin/mkfs.ext4' },
   // Real EC2 clients for the EC2 API's tests, by full path: another `aws` may come first on PATH.
   { pkg: 'awscli', command: '/usr/bin/aws' },
   // A library, not a command: `command -v` accepts the path of its package file.
   { pkg: 'python3-boto3', command: '/usr/lib/python3/dist-packages/boto3/__init__.py' },
+  // The portal's end-to-end tests drive Debian's Chromium with playwright-core.
+  { pkg: 'chromium', command: 'chromium' },
 ];
 
 let aptUpdated = false;
@@ -45,17 +51,29 @@ function findTests(dir, out = []) {
   return out;
 }
 
+/** The skyport-tiny guest is built from Debian packages with `apt-get download`: apt must know them. */
+function ensureAptKnowsGuestPackages() {
+  if (spawnSync('apt-cache', ['show', 'linux-image-cloud-amd64', 'busybox-static'], { stdio: 'ignore' }).status === 0) return;
+  if (process.getuid?.() !== 0) throw new Error('apt knows no linux-image-cloud-amd64 (the qemu tests build their guest from it); run as root: apt-get update');
+  if (!aptUpdated) run('apt-get', ['update', '-qq'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  aptUpdated = true;
+}
+
 ensureDependencies();
 installPackages(missingDebianPackages());
+ensureAptKnowsGuestPackages();
 process.env.SKYPORT_TEST_POSTGRES_URL = ensurePostgres(installPackages);
 build();
 // Tests and benchmarks are type-checked too (the build covers only shipped sources), then linted.
 process.stdout.write('Type-checking tests and linting...\n');
 run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.check.json']);
+// The portal's browser code has its own settings (DOM, JSX); its e2e tests load the built bundle.
+run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'apps/portal/tsconfig.json']);
+buildPortal();
 run(process.execPath, [join(root, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.']);
 
 const filter = process.argv.slice(2);
-const files = [...findTests(join(root, 'packages')), ...findTests(join(root, 'bench'))]
+const files = [...findTests(join(root, 'packages')), ...findTests(join(root, 'apps')), ...findTests(join(root, 'bench'))]
   .filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)))
   .sort();
 process.stdout.write(`Running ${files.length} test files against PostgreSQL at ${process.env.SKYPORT_TEST_POSTGRES_URL}\n`);

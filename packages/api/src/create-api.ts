@@ -33,6 +33,8 @@ import { operationRoutes } from './routes/operations.js';
 import { eventRoutes } from './routes/events.js';
 import { tenancyRoutes } from './routes/tenancy.js';
 import { sessionRoutes } from './routes/sessions.js';
+import { migrationRoutes } from './routes/migrations.js';
+import { applianceRoutes } from './routes/appliances.js';
 
 export interface ApiOptions {
   /** The use cases every route calls. */
@@ -61,10 +63,18 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The body may be left out; it is then validated as `{}`. */
     optionalBody?: boolean;
+    /** Bytes instead of JSON: the request body's media types, the success response's type. */
+    binary?: BinaryMedia;
   }
 }
 
 const routeTables = new WeakMap<FastifyInstance, ApiRoute[]>();
+
+/** A route that takes or answers bytes, which route schemas (JSON) cannot describe. */
+export interface BinaryMedia {
+  readonly request?: readonly string[];
+  readonly response?: string;
+}
 
 /** The routes `createApi` registered (a copy), e.g. to check the document covers them all. */
 export function listRoutes(app: FastifyInstance): readonly ApiRoute[] {
@@ -108,7 +118,8 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
   const routes: ApiRoute[] = [];
   routeTables.set(app, routes);
   const optionalBodies = new Set<string>();
-  app.addHook('onRoute', (route) => onRoute(route, routes, optionalBodies));
+  const binaryMedia = new Map<string, BinaryMedia>();
+  app.addHook('onRoute', (route) => onRoute(route, routes, optionalBodies, binaryMedia));
 
   app.decorateRequest('principal', null);
   app.addHook('onRequest', securityHeaders);
@@ -121,7 +132,7 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
   useJsonBodyParser(app);
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
 
-  await app.register(swagger, openApiOptions(options.version, optionalBodies));
+  await app.register(swagger, openApiOptions(options.version, optionalBodies, binaryMedia));
   await app.register(swaggerUi, { routePrefix: `${API_PREFIX}/docs` });
   await app.register(systemRoutes, { prefix: API_PREFIX, version: options.version });
   await app.register(sessionRoutes, { prefix: API_PREFIX, service: options.service, limiter: new RateLimiter(limits.loginPerAddress) });
@@ -147,6 +158,8 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
         operationRoutes,
         eventRoutes,
         tenancyRoutes,
+        migrationRoutes,
+        applianceRoutes,
       ]) {
         await api.register(plugin, routeOptions);
       }
@@ -171,7 +184,7 @@ function loggerOptions(logger: ApiOptions['logger']): Pick<FastifyServerOptions,
  * Records each route and refuses, at start, a documented route without an operation id:
  * generated clients name their methods after it, so it must never be missing.
  */
-function onRoute(route: FastifyRouteOptions, routes: ApiRoute[], optionalBodies: Set<string>): void {
+function onRoute(route: FastifyRouteOptions, routes: ApiRoute[], optionalBodies: Set<string>, binaryMedia: Map<string, BinaryMedia>): void {
   const schema = route.schema as { hide?: boolean; operationId?: string } | undefined;
   const hidden = schema?.hide === true;
   const methods = Array.isArray(route.method) ? route.method : [route.method];
@@ -182,6 +195,7 @@ function onRoute(route: FastifyRouteOptions, routes: ApiRoute[], optionalBodies:
     }
     routes.push({ method, url: route.url, operationId: schema?.operationId, hidden });
   }
+  if (route.config?.binary !== undefined && schema?.operationId !== undefined) binaryMedia.set(schema.operationId, route.config.binary);
   if (route.config?.optionalBody === true) {
     if (schema?.operationId !== undefined) optionalBodies.add(schema.operationId);
     const defaultBody = (request: { body: unknown }, _reply: unknown, done: () => void) => {

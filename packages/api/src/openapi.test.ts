@@ -118,7 +118,13 @@ test('every operation declares its parameters, its body and its responses, error
     if (status === '202') assert.ok(responses[status]['headers']?.['location'], `${where} 202 documents Location`);
 
     if (operation['requestBody'] !== undefined) {
-      const schema = operation['requestBody']['content']?.['application/json']?.['schema'];
+      const content = operation['requestBody']['content'] as Json;
+      if (content['application/json'] === undefined) {
+        // A file upload: bytes, in every media type it is taken as.
+        for (const [type, media] of Object.entries(content)) assert.deepEqual((media as Json)['schema'], { type: 'string', format: 'binary' }, `${where} takes ${type} as bytes`);
+        continue;
+      }
+      const schema = content['application/json']['schema'];
       assert.ok(schema, `${where} body has a JSON schema`);
       assert.equal(schema['additionalProperties'], false, `${where} refuses unknown body fields`);
     }

@@ -5,6 +5,7 @@
 import type { SwaggerOptions } from '@fastify/swagger';
 import { ERROR_CODES, type ErrorCode } from '@skyport/model';
 import { STATUS_BY_CODE } from './error-handler.js';
+import type { BinaryMedia } from './create-api.js';
 
 const TAGS = [
   { name: 'system', description: 'Health and this document.' },
@@ -21,8 +22,10 @@ const TAGS = [
   { name: 'tags', description: 'Key/value tags on any taggable resource.' },
   { name: 'operations', description: 'Long actions; every 202 answer is one.' },
   { name: 'events', description: 'Server-sent events of inventory and operation changes.' },
+  { name: 'migrations', description: 'Migration plans: move instances between providers VM by VM, with preflight, progress, cancel, retry, rollback and finalize.' },
   { name: 'tenancy', description: 'Tenants, users, API tokens, EC2 access keys and login.' },
   { name: 'audit', description: 'The append-only, hash-chained audit log.' },
+  { name: 'appliances', description: 'OVF/OVA: import an OVA as an image, export images and stopped instances as OVAs, download exports.' },
 ];
 
 function description(): string {
@@ -44,8 +47,11 @@ function description(): string {
   ].join('\n');
 }
 
-/** Options for @fastify/swagger. `optionalBodies` holds operation ids whose body may be left out. */
-export function openApiOptions(version: string, optionalBodies: ReadonlySet<string>): SwaggerOptions {
+/**
+ * Options for @fastify/swagger. `optionalBodies` holds operation ids whose body may be left
+ * out; `binaryMedia` the operations that take or answer bytes (an OVA) instead of JSON.
+ */
+export function openApiOptions(version: string, optionalBodies: ReadonlySet<string>, binaryMedia: ReadonlyMap<string, BinaryMedia> = new Map()): SwaggerOptions {
   return {
     openapi: {
       openapi: '3.1.0',
@@ -73,9 +79,29 @@ export function openApiOptions(version: string, optionalBodies: ReadonlySet<stri
           if (op.operationId !== undefined && optionalBodies.has(op.operationId) && op.requestBody !== undefined) {
             op.requestBody.required = false;
           }
+          const binary = op.operationId === undefined ? undefined : binaryMedia.get(op.operationId);
+          if (binary !== undefined) describeBinary(op as BinaryOperation, binary);
         }
       }
       return openapi;
     },
   };
+}
+
+const BYTES = { type: 'string', format: 'binary' } as const;
+
+interface BinaryOperation {
+  requestBody?: { required?: boolean; description?: string; content?: Record<string, unknown> };
+  responses?: Record<string, { content?: Record<string, unknown> }>;
+}
+
+/** Route schemas describe JSON; a route that streams bytes gets its media types here. */
+function describeBinary(op: BinaryOperation, media: BinaryMedia): void {
+  if (media.request !== undefined) {
+    op.requestBody = { required: true, description: 'The file itself, streamed.', content: Object.fromEntries(media.request.map((type) => [type, { schema: BYTES }])) };
+  }
+  const success = Object.keys(op.responses ?? {}).find((status) => /^2\d\d$/.test(status));
+  if (media.response !== undefined && success !== undefined && op.responses?.[success] !== undefined) {
+    op.responses[success].content = { [media.response]: { schema: BYTES } };
+  }
 }

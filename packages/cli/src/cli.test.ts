@@ -28,7 +28,7 @@ before(async () => {
   home = mkdtempSync(join(tmpdir(), 'skyport-cli-'));
   // Named like the default data dir, so a CLI started in `home` finds the admin token alone.
   dataDir = join(home, '.skyport');
-  server = await startServer(loadConfig({ SKYPORT_DATA_DIR: dataDir, SKYPORT_PORT: '0', SKYPORT_SEED_SIM: 'false', SKYPORT_LOG_LEVEL: 'silent' }));
+  server = await startServer(loadConfig({ SKYPORT_DATA_DIR: dataDir, SKYPORT_PORT: '0', SKYPORT_SEED_SIM: 'false', SKYPORT_SEED_LOCAL: 'false', SKYPORT_LOG_LEVEL: 'silent' }));
   assert.ok(server.adminToken.token);
   token = server.adminToken.token;
 });

@@ -9,6 +9,7 @@ import { DEFAULT_URL } from './connection.js';
 import { Output } from './output.js';
 import { reportError } from './report-error.js';
 import { registerAccessKeys } from './commands/access-keys.js';
+import { registerAppliances } from './commands/appliances.js';
 import { registerAudit } from './commands/audit.js';
 import { registerDrivers } from './commands/drivers.js';
 import { registerEvents } from './commands/events.js';
@@ -95,6 +96,7 @@ export function buildProgram(environment: CliEnvironment): Command {
   registerAccessKeys(program, environment);
   registerAudit(program, environment);
   registerOva(program, environment);
+  registerAppliances(program, environment);
   return program;
 }
 

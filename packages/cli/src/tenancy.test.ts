@@ -25,7 +25,7 @@ before(async () => {
   await promisify(execFile)(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', 'packages/cli'], { cwd: root });
   home = mkdtempSync(join(tmpdir(), 'skyport-cli-tenancy-'));
   dataDir = join(home, 'data');
-  server = await startServer(loadConfig({ SKYPORT_DATA_DIR: dataDir, SKYPORT_PORT: '0', SKYPORT_SEED_SIM: 'false', SKYPORT_LOG_LEVEL: 'silent' }));
+  server = await startServer(loadConfig({ SKYPORT_DATA_DIR: dataDir, SKYPORT_PORT: '0', SKYPORT_SEED_SIM: 'false', SKYPORT_SEED_LOCAL: 'false', SKYPORT_LOG_LEVEL: 'silent' }));
   assert.ok(server.adminToken.token);
   adminToken = server.adminToken.token;
 });

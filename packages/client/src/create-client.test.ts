@@ -231,3 +231,37 @@ test('events are read until the caller aborts', async () => {
   answer = (_r, response) => json(response, 401, { code: 'Unauthenticated', message: 'no token', requestId: 'r' });
   await assert.rejects(client.events({}, () => {}), { code: 'Unauthenticated' });
 });
+
+test('a cookie session (the portal) sends the CSRF value with changes only; login asks for the cookies', async () => {
+  let csrf: string | undefined = 'csrf-1';
+  const cookieClient = createClient({ baseUrl, csrfToken: () => csrf });
+  answer = (_r, response) => json(response, 200, { items: [] });
+  await cookieClient.instances.list();
+  assert.equal(last().headers['x-csrf-token'], undefined, 'reads need no CSRF value');
+  assert.equal(last().headers['authorization'], undefined);
+  answer = (_r, response) => json(response, 202, operation);
+  await cookieClient.instances.stop('i-1');
+  assert.equal(last().headers['x-csrf-token'], 'csrf-1');
+  csrf = 'csrf-2';
+  await cookieClient.instances.start('i-1');
+  assert.equal(last().headers['x-csrf-token'], 'csrf-2', 'read at each request: a login replaces the cookie');
+
+  answer = (_r, response) => json(response, 201, { token: 't', expiresAt: 'x', userId: 'u', tenantId: 'tn' });
+  await cookieClient.login('olga', 'secret', { cookie: true });
+  assert.deepEqual(JSON.parse(last().body), { userName: 'olga', password: 'secret', cookie: true });
+  await client.login('olga', 'secret');
+  assert.deepEqual(JSON.parse(last().body), { userName: 'olga', password: 'secret' });
+});
+
+test('events call onOpen once the broker accepted the stream', async () => {
+  answer = (_r, response) => {
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    response.end(': connected\n\n');
+  };
+  let opened = 0;
+  await client.events({ onOpen: () => (opened += 1) }, () => {});
+  assert.equal(opened, 1);
+  answer = (_r, response) => json(response, 403, { code: 'Forbidden', message: 'no', requestId: 'r' });
+  await assert.rejects(client.events({ onOpen: () => (opened += 1) }, () => {}), { code: 'Forbidden' });
+  assert.equal(opened, 1, 'not for a refused stream');
+});

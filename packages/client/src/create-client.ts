@@ -9,6 +9,9 @@ import type {
   InstanceStateInfo,
   KeyPair,
   Location,
+  MigrationPlan,
+  MigrationPreflight,
+  MigrationStepEntry,
   Operation,
   Principal,
   SecurityGroup,
@@ -18,6 +21,7 @@ import type {
   Tags,
   Volume,
 } from '@skyport/model';
+import { SkyportError } from '@skyport/model';
 import { Transport, type TransportOptions } from './http.js';
 import { searchParams, tagParams } from './query.js';
 import { readEventStream } from './sse.js';
@@ -38,11 +42,16 @@ import type {
   CreateImageRequest,
   CreateInstanceRequest,
   CreateKeyPairRequest,
+  CreateMigrationPlanRequest,
+  MigrationVmSelection,
   CreateOptions,
   CreateSecurityGroupRequest,
   CreateSnapshotRequest,
   CreateVolumeRequest,
   CreatedKeyPairView,
+  ExportDownload,
+  ExportRequest,
+  ImportImageRequest,
   DriverInfo,
   EventStreamOptions,
   Health,
@@ -105,6 +114,10 @@ export interface SkyportClient {
     create(request: CreateImageRequest, options?: CreateOptions): Promise<Operation>;
     /** Deregisters an image; instances made from it keep running. */
     delete(id: string): Promise<Operation>;
+    /** Uploads an OVA (the body is sent as it is, streamed) and starts its import; the operation's `targetId` is the new image. */
+    import(request: ImportImageRequest, ova: ReadableStream<Uint8Array> | Blob | Uint8Array, options?: CreateOptions & { readonly signal?: AbortSignal }): Promise<Operation>;
+    /** Starts exporting an image as an OVA; download it with `exports.download(operation id)` once done. */
+    export(id: string, request?: ExportRequest): Promise<Operation>;
   };
   readonly securityGroups: {
     list: ListMethod<SecurityGroup>;
@@ -129,6 +142,14 @@ export interface SkyportClient {
     console(id: string): Promise<{ readonly output: string; readonly timestamp: string }>;
     /** Instances per state (every state present), optionally of one provider. */
     counts(provider?: string): Promise<Record<InstanceState, number>>;
+    /** Starts exporting a stopped instance as an OVA; download it with `exports.download(operation id)` once done. */
+    export(id: string, request?: ExportRequest): Promise<Operation>;
+  };
+  /** OVAs made by exports, named by the export operation's id. */
+  readonly exports: {
+    /** Starts the download; read `body` to the end (or cancel it). */
+    download(operationId: string, signal?: AbortSignal): Promise<ExportDownload>;
+    delete(operationId: string): Promise<void>;
   };
   readonly keyPairs: {
     list: ListMethod<KeyPair>;
@@ -154,6 +175,24 @@ export interface SkyportClient {
   readonly tags: {
     /** Applies a change; resolves to the resource's tags after it. */
     update(kind: TaggableKind, id: string, change: TagChange): Promise<Tags>;
+  };
+  /** Migration plans (docs/migration.md): created, checked, run, watched, cancelled, retried, rolled back, finalized. */
+  readonly migrations: {
+    list(): Promise<MigrationPlan[]>;
+    get(id: string): Promise<MigrationPlan>;
+    create(request: CreateMigrationPlanRequest): Promise<MigrationPlan>;
+    delete(id: string): Promise<void>;
+    /** Per VM: the target it will get, and blockers and warnings. Changes nothing. */
+    preflight(id: string): Promise<MigrationPreflight>;
+    run(id: string): Promise<MigrationPlan>;
+    cancel(id: string): Promise<MigrationPlan>;
+    retry(id: string, selection?: MigrationVmSelection): Promise<MigrationPlan>;
+    rollback(id: string, selection?: MigrationVmSelection): Promise<MigrationPlan>;
+    finalize(id: string): Promise<MigrationPlan>;
+    /** A VM's step history, oldest first. */
+    steps(id: string, vmId: string): Promise<MigrationStepEntry[]>;
+    /** Resolves when no VM of the plan is moving; `Timeout` otherwise. */
+    waitFor(id: string, options?: WaitOptions): Promise<MigrationPlan>;
   };
   readonly operations: {
     list(query?: OperationListQuery): Promise<Page<Operation>>;
@@ -295,6 +334,14 @@ export function createClient(options: ClientOptions): SkyportClient {
       ...inventory<Image>('images'),
       create: (request, options) => http.json('POST', '/images', { body: request, ...idempotency(options) }),
       delete: (imageId) => http.json('DELETE', `/images/${id(imageId)}`),
+      import: (request, ova, options) =>
+        http.json('POST', '/images/import', {
+          query: searchParams({ provider: request.provider, name: request.name, description: request.description, lax: request.lax, fileName: request.fileName }),
+          raw: { data: ova, contentType: 'application/x-tar' },
+          ...idempotency(options),
+          ...(options?.signal === undefined ? {} : { signal: options.signal }),
+        }),
+      export: (imageId, request = {}) => http.json('POST', `/images/${id(imageId)}/export`, { body: request }),
     },
     securityGroups: {
       ...inventory<SecurityGroup>('security-groups'),
@@ -319,6 +366,20 @@ export function createClient(options: ClientOptions): SkyportClient {
         http.json('GET', `/instances/${id(instanceId)}/wait`, wait(options, { state: states?.join(',') })),
       console: (instanceId) => http.json('GET', `/instances/${id(instanceId)}/console`),
       counts: (provider) => http.json('GET', '/instances/counts', { query: searchParams({ provider }) }),
+      export: (instanceId, request = {}) => http.json('POST', `/instances/${id(instanceId)}/export`, { body: request }),
+    },
+    exports: {
+      download: async (operationId, signal) => {
+        const response = await http.send('GET', `/exports/${id(operationId)}`, 'application/x-tar', signal === undefined ? {} : { signal });
+        if (response.body === null) throw new SkyportError('Internal', `the download of export ${operationId} has no body`);
+        return {
+          fileName: fileNameOf(response.headers.get('content-disposition')) ?? `${operationId}.ova`,
+          sizeBytes: Number(response.headers.get('content-length') ?? 'NaN'),
+          ...digestOf(response.headers.get('repr-digest')),
+          body: response.body,
+        };
+      },
+      delete: (operationId) => http.json('DELETE', `/exports/${id(operationId)}`),
     },
     keyPairs: {
       ...inventory<KeyPair>('key-pairs'),
@@ -342,6 +403,20 @@ export function createClient(options: ClientOptions): SkyportClient {
       update: async (kind, resourceId, change) =>
         (await http.json<{ tags: Tags }>('PATCH', `/${TAG_PATHS[kind]}/${id(resourceId)}/tags`, { body: change })).tags,
     },
+    migrations: {
+      list: async () => (await http.json<{ items: MigrationPlan[] }>('GET', '/migrations')).items,
+      get: (planId) => http.json('GET', `/migrations/${id(planId)}`),
+      create: (request) => http.json('POST', '/migrations', { body: request }),
+      delete: (planId) => http.json('DELETE', `/migrations/${id(planId)}`),
+      preflight: (planId) => http.json('GET', `/migrations/${id(planId)}/preflight`),
+      run: (planId) => http.json('POST', `/migrations/${id(planId)}/run`),
+      cancel: (planId) => http.json('POST', `/migrations/${id(planId)}/cancel`),
+      retry: (planId, selection) => http.json('POST', `/migrations/${id(planId)}/retry`, selection === undefined ? {} : { body: selection }),
+      rollback: (planId, selection) => http.json('POST', `/migrations/${id(planId)}/rollback`, selection === undefined ? {} : { body: selection }),
+      finalize: (planId) => http.json('POST', `/migrations/${id(planId)}/finalize`),
+      steps: async (planId, vmId) => (await http.json<{ items: MigrationStepEntry[] }>('GET', `/migrations/${id(planId)}/vms/${id(vmId)}/steps`)).items,
+      waitFor: (planId, options) => http.json('GET', `/migrations/${id(planId)}/wait`, wait(options)),
+    },
     operations: {
       list: (query = {}) =>
         http.json('GET', '/operations', {
@@ -359,6 +434,7 @@ export function createClient(options: ClientOptions): SkyportClient {
     events: async (options, onEvent, signal) => {
       const query = searchParams({ types: options.types === undefined ? undefined : options.types.join(','), provider: options.provider });
       const response = await http.send('GET', '/events', 'text/event-stream', { query, ...(signal === undefined ? {} : { signal }) });
+      options.onOpen?.();
       if (response.body === null) return;
       try {
         await readEventStream(response.body, (message) => onEvent(JSON.parse(message.data) as BrokerEvent, { id: message.id }));
@@ -415,4 +491,18 @@ export function createClient(options: ClientOptions): SkyportClient {
       },
     },
   };
+}
+
+/** `attachment; filename="web-1.ova"` → `web-1.ova` (only a plain name: never a path). */
+function fileNameOf(disposition: string | null): string | undefined {
+  const name = /filename="([^"]+)"/.exec(disposition ?? '')?.[1];
+  return name === undefined ? undefined : name.replace(/^.*[\\/]/, '');
+}
+
+/** `sha-256=:<base64>:` → `{ sha256: <hex> }`. */
+function digestOf(header: string | null): { sha256?: string } {
+  const base64 = /sha-256=:([A-Za-z0-9+/=]+):/.exec(header ?? '')?.[1];
+  if (base64 === undefined) return {};
+  const bytes = atob(base64);
+  return { sha256: Array.from(bytes, (c) => c.charCodeAt(0).toString(16).padStart(2, '0')).join('') };
 }

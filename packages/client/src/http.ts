@@ -8,11 +8,19 @@ export interface TransportOptions {
   readonly token?: string;
   /** A fetch to use instead of the global one (tests, custom agents, a proxy). */
   readonly fetch?: typeof globalThis.fetch;
+  /**
+   * For a browser page authenticated by the portal's session cookie (no token): returns the
+   * CSRF cookie's value, sent as `x-csrf-token` with every change (double submit). Read at
+   * each request, since a login replaces the cookie.
+   */
+  readonly csrfToken?: () => string | undefined;
 }
 
 export interface RequestOptions {
   readonly query?: URLSearchParams;
   readonly body?: unknown;
+  /** Bytes sent as they are (a file upload) instead of `body` as JSON. */
+  readonly raw?: { readonly data: ReadableStream<Uint8Array> | Blob | Uint8Array; readonly contentType: string };
   readonly headers?: Readonly<Record<string, string>>;
   readonly signal?: AbortSignal;
   /** Send no token even when the client has one (the login route must not carry a stale one). */
@@ -26,11 +34,13 @@ export class Transport {
   readonly #apiUrl: string;
   readonly #token: string | undefined;
   readonly #fetch: typeof globalThis.fetch;
+  readonly #csrfToken: (() => string | undefined) | undefined;
 
   constructor(options: TransportOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '').replace(/\/api\/v1$/, '');
     this.#apiUrl = `${this.baseUrl}/api/v1`;
     this.#token = options.token;
+    this.#csrfToken = options.csrfToken;
     // Looked up at call time, not bound at construction, so a test or polyfill installed
     // later is still used; the global is read through globalThis for browsers and Node alike.
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
@@ -49,9 +59,12 @@ export class Transport {
     const url = `${this.#apiUrl}${path}${query === '' ? '' : `?${query}`}`;
     const headers: Record<string, string> = { accept, ...options.headers };
     if (this.#token !== undefined && options.anonymous !== true) headers['authorization'] = `Bearer ${this.#token}`;
+    const csrf = method === 'GET' ? undefined : this.#csrfToken?.();
+    if (csrf !== undefined && csrf !== '') headers['x-csrf-token'] = csrf;
     // Only with a body: the API reads an empty JSON body as none, but other servers on
     // the way may not.
     if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (options.raw !== undefined) headers['content-type'] = options.raw.contentType;
 
     let response: Response;
     try {
@@ -59,6 +72,8 @@ export class Transport {
         method,
         headers,
         ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+        // A stream body needs `duplex: 'half'` (Node's fetch insists; browsers ignore it).
+        ...(options.raw === undefined ? {} : ({ body: options.raw.data, duplex: 'half' } as RequestInit)),
         ...(options.signal === undefined ? {} : { signal: options.signal }),
       });
     } catch (error) {

@@ -14,6 +14,9 @@ import type {
   Instance,
   InstanceState,
   KeyPair,
+  MigrationMappings,
+  MigrationOptions,
+  MigrationVmOverride,
   OperationStatus,
   Provider,
   Role,
@@ -343,6 +346,11 @@ export interface EventStreamOptions {
   readonly types?: readonly string[];
   /** Only events of this provider (id or name). */
   readonly provider?: string;
+  /**
+   * Called once the broker has accepted the stream (it subscribes before answering), so
+   * from then on no change is missed: a page can mark itself live, or re-read what it shows.
+   */
+  readonly onOpen?: () => void;
 }
 
 export interface Health {
@@ -357,4 +365,53 @@ export interface ApiErrorBody {
   readonly retryable?: boolean;
   readonly details?: Readonly<Record<string, unknown>>;
   readonly requestId?: string;
+}
+
+// ---- Appliances (OVA import and export) ----
+
+export interface ImportImageRequest {
+  /** Provider id or name; it must have the `imageImport` capability. */
+  readonly provider: string;
+  /** Name of the new image; further disks become `<name>-disk2`, ... */
+  readonly name: string;
+  readonly description?: string;
+  /** Accept what only a deployment target or an extension objects to, as warnings. */
+  readonly lax?: boolean;
+  /** The file's name as the user had it, for messages. */
+  readonly fileName?: string;
+}
+
+export interface ExportRequest {
+  /** OVF 1.0 (default) or 2.0. */
+  readonly ovfVersion?: '1.0' | '2.0';
+}
+
+/** An export's file as it starts to arrive. */
+export interface ExportDownload {
+  readonly fileName: string;
+  readonly sizeBytes: number;
+  /** Hex SHA-256 of the whole OVA, from `Repr-Digest`. */
+  readonly sha256?: string;
+  readonly body: ReadableStream<Uint8Array>;
+}
+
+/** A new migration plan; mappings left out are proposed by the broker. */
+export interface CreateMigrationPlanRequest {
+  readonly name: string;
+  /** Provider id or name. */
+  readonly sourceProviderId: string;
+  readonly targetProviderId: string;
+  /** Source instances; or `selector`, or both. */
+  readonly instanceIds?: readonly string[];
+  /** Every source instance with these tags (`null`: the key, any value), chosen now. */
+  readonly selector?: { readonly tags: Readonly<Record<string, string | null>> };
+  readonly mappings?: MigrationMappings;
+  /** Per source instance id. */
+  readonly overrides?: Readonly<Record<string, MigrationVmOverride>>;
+  readonly options?: Partial<MigrationOptions>;
+}
+
+/** Which VMs a retry or rollback is for; all it applies to when absent. */
+export interface MigrationVmSelection {
+  readonly vmIds?: readonly string[];
 }

@@ -14,6 +14,12 @@ import type {
   InstanceState,
   KeyPair,
   Location,
+  MigrationMappings,
+  MigrationOptions,
+  MigrationPlan,
+  MigrationPreflight,
+  MigrationStepEntry,
+  MigrationVmOverride,
   Operation,
   OperationStatus,
   Principal,
@@ -27,6 +33,7 @@ import type {
   Tags,
   Volume,
 } from '@skyport/model';
+import type { Readable } from 'node:stream';
 import type { DriverConfigField, Page } from './ports/index.js';
 
 export interface DriverInfo {
@@ -110,6 +117,44 @@ export interface CreateImageRequest {
   readonly tags?: Tags;
 }
 
+/** An OVA to import as images of a provider (the first disk is the image; others get `-diskN`). */
+export interface ImportOvaRequest {
+  readonly providerId: string;
+  readonly name: string;
+  /** Default: the appliance, its hardware and the nearest hardware profile, in words. */
+  readonly description?: string;
+  readonly tags?: Tags;
+  /** Accept what only a deployment target or an extension objects to (like `ovftool --lax`). */
+  readonly lax?: boolean;
+  /** The OVA's bytes as they arrive; the broker writes them under `<dataDir>/uploads/`. */
+  readonly body?: AsyncIterable<Uint8Array>;
+  /** Or a file already in `<dataDir>/uploads/` (relative to it); the import consumes it. */
+  readonly path?: string;
+  /** The announced size (Content-Length), refused at once when over the limit. */
+  readonly sizeBytes?: number;
+  /** The file's name as the user had it, for messages and the default description. */
+  readonly fileName?: string;
+}
+
+export interface ExportOptions {
+  /** OVF 1.0 (default: what every consumer reads) or 2.0. */
+  readonly ovfVersion?: '1.0' | '2.0';
+}
+
+/** A finished export, ready to download. */
+export interface ExportFile {
+  /** The export operation's id, which names the export. */
+  readonly operationId: string;
+  readonly fileName: string;
+  readonly sizeBytes: number;
+  readonly sha256: string;
+  readonly ovfVersion: '1.0' | '2.0';
+  /** When the broker removes it. */
+  readonly expiresAt: string;
+  /** The OVA's bytes. */
+  open(): Readable;
+}
+
 export interface CreateKeyPairRequest {
   readonly providerId: string;
   readonly name: string;
@@ -156,6 +201,26 @@ export interface ListOperationsQuery {
   readonly cursor?: string;
 }
 
+export interface CreateMigrationPlanRequest {
+  readonly name: string;
+  /** Provider id or name. */
+  readonly sourceProviderId: string;
+  readonly targetProviderId: string;
+  /** Source instances (broker ids); or `selector`, or both. */
+  readonly instanceIds?: readonly string[];
+  /** Every instance of the source carrying these tags (`null`: the key, any value), chosen now. */
+  readonly selector?: { readonly tags: Readonly<Record<string, string | null>> };
+  readonly mappings?: MigrationMappings;
+  /** Per source instance id. */
+  readonly overrides?: Readonly<Record<string, MigrationVmOverride>>;
+  readonly options?: Partial<MigrationOptions>;
+}
+
+/** Which VMs of a plan an action is for; all that the action applies to when absent. */
+export interface MigrationVmSelection {
+  readonly vmIds?: readonly string[];
+}
+
 export interface SyncStatus {
   readonly providerId: string;
   readonly lastSyncAt?: string;
@@ -190,6 +255,10 @@ export interface Broker {
     createFromInstance(request: CreateImageRequest, options?: CreateOptions): Promise<Operation>;
     /** Deregisters the image at its provider. */
     delete(id: string): Promise<Operation>;
+    /** Imports an OVA (`imageImport` capability); the operation's target is the new image. */
+    importOva(request: ImportOvaRequest, options?: CreateOptions): Promise<Operation>;
+    /** Exports an available image as an OVA (`diskExport`); download it with `exports.get(operation id)`. */
+    export(id: string, options?: ExportOptions): Promise<Operation>;
   };
   readonly securityGroups: {
     list(query?: ListQuery): Promise<Page<SecurityGroup>>;
@@ -209,6 +278,13 @@ export interface Broker {
     waitFor(id: string, states: readonly InstanceState[], timeoutMs: number): Promise<Instance>;
     consoleOutput(id: string): Promise<{ readonly output: string; readonly timestamp: string }>;
     countByState(providerId?: string): Promise<Record<string, number>>;
+    /** Exports a stopped instance as an OVA (`diskExport`); download it with `exports.get(operation id)`. */
+    export(id: string, options?: ExportOptions): Promise<Operation>;
+  };
+  /** OVAs made by exports, named by their operation id; kept until deleted or expired. */
+  readonly exports: {
+    get(operationId: string): Promise<ExportFile>;
+    delete(operationId: string): Promise<void>;
   };
   readonly keyPairs: {
     list(query?: ListQuery): Promise<Page<KeyPair>>;
@@ -239,6 +315,31 @@ export interface Broker {
     get(id: string): Promise<Operation>;
     /** Resolves when the operation is done; `Timeout` after `timeoutMs`. */
     waitFor(id: string, timeoutMs: number): Promise<Operation>;
+  };
+  /** Migration plans: move instances between providers, VM by VM, surviving crashes (docs/migration.md). */
+  readonly migrations: {
+    list(): Promise<MigrationPlan[]>;
+    get(id: string): Promise<MigrationPlan>;
+    /** Stores a plan (nothing runs yet); mappings the request leaves out are proposed by the broker. */
+    create(request: CreateMigrationPlanRequest): Promise<MigrationPlan>;
+    /** Forgets a plan that is not running; what it migrated stays where it is. */
+    delete(id: string): Promise<void>;
+    /** Checks every VM now: blockers stop a run, warnings are for a person to read. Changes nothing. */
+    preflight(id: string): Promise<MigrationPreflight>;
+    /** Starts the plan's first run (refused while preflight finds blockers). */
+    run(id: string): Promise<MigrationPlan>;
+    /** Stops the VMs still moving; each is rolled back (source restarted). Cut-over VMs stay. */
+    cancel(id: string): Promise<MigrationPlan>;
+    /** A new run of the failed and cancelled VMs only; a failed VM that was not rolled back resumes where it stopped. */
+    retry(id: string, selection?: MigrationVmSelection): Promise<MigrationPlan>;
+    /** Undoes cut-over or failed VMs: target instance and image removed, source restarted. */
+    rollback(id: string, selection?: MigrationVmSelection): Promise<MigrationPlan>;
+    /** Ends the plan: each cut-over source is deleted or kept, per `options.sourceAfterFinalize`. */
+    finalize(id: string): Promise<MigrationPlan>;
+    /** A VM's step history, oldest first. */
+    steps(id: string, vmId: string): Promise<MigrationStepEntry[]>;
+    /** Resolves when no VM of the plan is moving; `Timeout` after `timeoutMs`. */
+    waitFor(id: string, timeoutMs: number): Promise<MigrationPlan>;
   };
   readonly events: {
     subscribe(listener: (event: BrokerEvent) => void): () => void;

@@ -32,6 +32,19 @@ export interface BrokerTuning {
   readonly retryBaseDelayMs: number;
   /** Jobs run at once in this process. */
   readonly concurrency: number;
+  /**
+   * Lifetime of a provider's poller lease (one broker polls a provider at a time); its holder
+   * renews it every third of this, and a dead holder's providers are taken over within about this long.
+   */
+  readonly pollLeaseMs: number;
+  /** Migration VMs moving at once out of one provider, across all plans. */
+  readonly migrationsPerSource: number;
+  /** Migration VMs moving at once into one provider, across all plans. */
+  readonly migrationsPerTarget: number;
+  /** Largest OVA an import accepts. */
+  readonly maxUploadBytes: number;
+  /** How long an exported OVA is kept for download. */
+  readonly exportRetentionMs: number;
 }
 
 export const DEFAULT_TUNING: BrokerTuning = {
@@ -43,6 +56,11 @@ export const DEFAULT_TUNING: BrokerTuning = {
   retryAttempts: 5,
   retryBaseDelayMs: 250,
   concurrency: 16,
+  pollLeaseMs: 15_000,
+  migrationsPerSource: 4,
+  migrationsPerTarget: 4,
+  maxUploadBytes: 64 * 1024 ** 3,
+  exportRetentionMs: 24 * 60 * 60_000,
 };
 
 /** What the services share. Built once by createBroker. */

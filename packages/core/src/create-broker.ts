@@ -3,9 +3,10 @@ import type { Broker, BrokerService } from './broker.js';
 import { DEFAULT_TUNING, silentLogger, type BrokerContext, type BrokerTuning, type Logger } from './context.js';
 import { InventoryWriter } from './inventory/inventory-writer.js';
 import { ProviderPoller } from './inventory/provider-poller.js';
+import { PollerLease } from './inventory/poller-lease.js';
 import { OperationLog, operationView } from './operations/operation-log.js';
 import { runOperation } from './operations/run-operation.js';
-import { systemClock, type Clock, type DriverFactory, type EventBus, type JobQueue, type OperationRecord, type Store, type Vault } from './ports/index.js';
+import { systemClock, type Clock, type DiskConverter, type DriverFactory, type EventBus, type JobQueue, type OperationRecord, type Store, type Vault } from './ports/index.js';
 import { ProviderConnections, providerView } from './provider-connections.js';
 import { Scope, tenantEventFilter } from './scope.js';
 import { AuditLog } from './security/audit-log.js';
@@ -13,6 +14,11 @@ import { authService } from './security/auth-service.js';
 import { guarded } from './security/guard.js';
 import { instanceService, keyPairService, snapshotService, tagService, volumeService } from './services/compute.js';
 import { imageService } from './services/images.js';
+import { MigrationEngine } from './migrations/migration-engine.js';
+import { migrationService } from './migrations/migration-service.js';
+import { applianceImports, instanceExports } from './services/appliances.js';
+import { exportFileService } from './services/export-files.js';
+import { sweepApplianceFiles } from './appliances/appliance-sweeper.js';
 import { providerService, type PollerRegistry } from './services/providers.js';
 import { listKind, recordOf } from './services/queries.js';
 import { securityGroupService } from './services/security-groups.js';
@@ -35,6 +41,8 @@ export interface BrokerDependencies {
   readonly workerId?: string;
   readonly logger?: Logger;
   readonly tuning?: Partial<BrokerTuning>;
+  /** Disk conversion for migrations; default: qemu-img through @skyport/disk. */
+  readonly diskConverter?: DiskConverter;
 }
 
 export function createBroker(deps: BrokerDependencies): BrokerService {
@@ -42,7 +50,8 @@ export function createBroker(deps: BrokerDependencies): BrokerService {
   const events = deps.events ?? new InMemoryEventBus();
   const logger = deps.logger ?? silentLogger;
   const tuning = { ...DEFAULT_TUNING, ...deps.tuning };
-  const queue = deps.queue ?? new StoreJobQueue({ store: deps.store, clock, workerId: deps.workerId ?? 'embedded', concurrency: tuning.concurrency, onError: (err) => logger.error({ err }, 'job queue error') });
+  const workerId = deps.workerId ?? 'embedded';
+  const queue = deps.queue ?? new StoreJobQueue({ store: deps.store, clock, workerId, concurrency: tuning.concurrency, onError: (err) => logger.error({ err }, 'job queue error') });
   const drivers = new Map(deps.drivers.map((d) => [d.name, d]));
   const locks = new KeyedMutex();
   const connections = new ProviderConnections(deps.store, deps.vault, drivers, deps.dataDir);
@@ -69,7 +78,7 @@ export function createBroker(deps: BrokerDependencies): BrokerService {
     ensure(providerId) {
       let poller = pollerMap.get(providerId);
       if (!poller) {
-        poller = new ProviderPoller(ctx, providerId);
+        poller = new ProviderPoller(ctx, providerId, new PollerLease(ctx.store.leases, `poll:${providerId}`, workerId, tuning.pollLeaseMs));
         pollerMap.set(providerId, poller);
         if (started) poller.start();
       }
@@ -83,6 +92,13 @@ export function createBroker(deps: BrokerDependencies): BrokerService {
     get: (providerId) => pollerMap.get(providerId),
   };
   const hurry = (providerId: string): void => pollerMap.get(providerId)?.hurry();
+  let unwatchProviders: (() => void) | undefined;
+  const migrationEngine = new MigrationEngine(ctx, { ...(deps.diskConverter === undefined ? {} : { converter: deps.diskConverter }), hurry });
+
+  // Expired exports and what crashed operations left; often enough that an export is gone
+  // soon after it expires, rarely enough to cost nothing.
+  let sweeper: ReturnType<typeof setInterval> | undefined;
+  const sweep = () => void sweepApplianceFiles(ctx).catch((err: unknown) => logger.warn({ err }, 'could not sweep appliance files'));
 
   /** The use cases with every lookup limited to the caller's tenant. */
   function scopedBroker(principal: Principal): Broker {
@@ -102,13 +118,15 @@ export function createBroker(deps: BrokerDependencies): BrokerService {
       providers: providerService(sctx, pollers),
       locations: { list: (q) => listKind<Location>(sctx, 'location', q), get: async (id) => (await recordOf(sctx, 'location', id)).data as unknown as Location },
       hardwareProfiles: { list: (q) => listKind<HardwareProfile>(sctx, 'hardwareProfile', q), get: async (id) => (await recordOf(sctx, 'hardwareProfile', id)).data as unknown as HardwareProfile },
-      images: imageService(sctx, hurry),
+      images: { ...imageService(sctx, hurry), ...applianceImports(sctx, hurry) },
       securityGroups: securityGroupService(sctx),
-      instances: instanceService(sctx, hurry),
+      instances: { ...instanceService(sctx, hurry), ...instanceExports(sctx, hurry) },
+      exports: exportFileService(sctx),
       keyPairs: keyPairService(sctx),
       volumes: volumeService(sctx, hurry),
       snapshots: snapshotService(sctx, hurry),
       tags: tagService(sctx),
+      migrations: migrationService(sctx, migrationEngine),
       operations: {
         async list(query = {}) {
           if (query.providerId !== undefined) await sctx.connections.record(query.providerId);
@@ -189,11 +207,27 @@ export function createBroker(deps: BrokerDependencies): BrokerService {
         }
         pollers.ensure(record.id).start();
       }
-      await queue.start((operationId, signal) => runOperation(ctx, operationId, signal, hurry));
+      // Providers added or removed through another broker on the same database (their events
+      // arrive over the shared bus): this broker keeps a poller for each too, so it can take
+      // over their polling lease when the holder dies.
+      unwatchProviders = events.subscribe((event) => {
+        if (event.type === 'provider.updated' && !pollerMap.has(event.provider.id) && drivers.has(event.provider.driver)) pollers.ensure(event.provider.id);
+        else if (event.type === 'provider.deleted' && pollerMap.has(event.providerId)) void pollers.remove(event.providerId);
+      });
+      await queue.start((operationId, signal) => migrationEngine.run(operationId, signal, () => runOperation(ctx, operationId, signal, hurry)));
+      await migrationEngine.start();
+      sweep();
+      sweeper = setInterval(sweep, Math.max(1000, Math.min(tuning.exportRetentionMs / 2, 60 * 60_000)));
+      sweeper.unref();
     },
     async stop() {
+      unwatchProviders?.();
+      if (sweeper !== undefined) clearInterval(sweeper);
+      sweeper = undefined;
       await Promise.all([...pollerMap.values()].map((p) => p.stop()));
+      await migrationEngine.stop();
       await queue.stop();
+      await migrationEngine.releaseAll();
       await connections.closeAll();
     },
   };

@@ -100,7 +100,7 @@ async function loadCatalog(ctx: ActionContext): Promise<ProviderCatalog> {
     listAll((cursor) => ctx.broker.locations.list({ providerIds, limit: 1000, ...(cursor === undefined ? {} : { cursor }) })),
     listAll((cursor) => ctx.broker.hardwareProfiles.list({ providerIds, limit: 1000, ...(cursor === undefined ? {} : { cursor }) })),
   ]);
-  const zones = locations.filter((l) => l.kind === 'zone');
+  const zones = locations.filter((l) => l.kind === 'zone').sort((a, b) => a.name.localeCompare(b.name));
   return {
     zones,
     zoneById: new Map(zones.map((z) => [z.id, z])),

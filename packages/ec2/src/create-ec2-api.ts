@@ -83,7 +83,10 @@ async function serve(service: BrokerService, clock: { now(): Date }, request: Fa
           try {
             return await service.auth.accessKey(accessKeyId, { door: 'ec2', address });
           } catch (error) {
-            if (isSkyportError(error) && (error.code === 'Unauthenticated' || error.code === 'NotFound')) return undefined;
+            if (isSkyportError(error) && error.code === 'NotFound') return undefined;
+            if (isSkyportError(error) && error.code === 'Unauthenticated') {
+              throw new Ec2Error('AuthFailure', `AWS was not able to validate the provided access credentials: ${error.message} (${accessKeyId}); create a key with \`skyport access-key create\``);
+            }
             throw error;
           }
         },

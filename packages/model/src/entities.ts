@@ -1,6 +1,7 @@
 /** The one model over many clouds. Every entity carries the provider it lives in. */
 import type { InstanceState } from './instance-state.js';
 import type { SkyportErrorJson } from './errors.js';
+import type { MigrationVm } from './migration.js';
 
 export type Tags = Readonly<Record<string, string>>;
 export type DiskFormat = 'qcow2' | 'raw' | 'vmdk' | 'vhd' | 'vhdx';
@@ -193,4 +194,6 @@ export type BrokerEvent =
   | { readonly type: 'resource.deleted'; readonly kind: ResourceKind; readonly providerId: string; readonly id: string }
   | { readonly type: 'operation.updated'; readonly operation: Operation }
   | { readonly type: 'provider.updated'; readonly provider: Provider }
-  | { readonly type: 'provider.deleted'; readonly providerId: string };
+  | { readonly type: 'provider.deleted'; readonly providerId: string }
+  /** A VM of a migration plan changed (status, step, progress); `providerId` is the plan's source. */
+  | { readonly type: 'migration.updated'; readonly providerId: string; readonly planId: string; readonly vm: MigrationVm };

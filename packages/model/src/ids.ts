@@ -4,7 +4,7 @@ import type { ResourceKind } from './entities.js';
  * Broker ids look like EC2's (`i-0123456789abcdef0`) so the EC2 front end can hand them out
  * unchanged; the prefix tells the kind at a glance.
  */
-export const ID_PREFIX: Readonly<Record<ResourceKind | 'provider' | 'operation' | 'token' | 'tenant' | 'user' | 'accessKey', string>> = {
+export const ID_PREFIX: Readonly<Record<ResourceKind | 'provider' | 'operation' | 'token' | 'tenant' | 'user' | 'accessKey' | 'migrationPlan' | 'migrationRun' | 'migrationVm', string>> = {
   provider: 'prv',
   token: 'tok',
   operation: 'op',
@@ -19,6 +19,9 @@ export const ID_PREFIX: Readonly<Record<ResourceKind | 'provider' | 'operation' 
   tenant: 'tnt',
   user: 'usr',
   accessKey: 'AKSP',
+  migrationPlan: 'mig',
+  migrationRun: 'mrun',
+  migrationVm: 'mvm',
 };
 
 /** 17 lowercase hex digits from a cryptographic source, after the kind's prefix. */

@@ -65,3 +65,14 @@ export async function seedSimulatedClouds(broker: Broker): Promise<void> {
     await broker.providers.add({ name: cloud.name, driver: 'sim', region: cloud.region });
   }
 }
+
+/**
+ * The host's own hypervisor, added on first start. Without QEMU it is still added, as
+ * `unavailable` with the command that installs QEMU as its reason; its poller retries, so it
+ * becomes available once QEMU is installed. Its skyport-tiny image builds in the background.
+ */
+export const LOCAL_CLOUD = { name: 'local', driver: 'qemu' } as const;
+
+export async function seedLocalCloud(broker: Broker): Promise<void> {
+  await broker.providers.add({ name: LOCAL_CLOUD.name, driver: LOCAL_CLOUD.driver }, { keepIfUnavailable: true });
+}

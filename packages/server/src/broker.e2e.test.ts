@@ -43,7 +43,7 @@ for (const database of testDatabaseUrls()) {
     };
 
     const start = async (): Promise<void> => {
-      const config = loadConfig({ SKYPORT_DATA_DIR: dataDir, SKYPORT_PORT: '0', SKYPORT_LOG_LEVEL: process.env['E2E_LOG'] ?? 'silent', SKYPORT_DATABASE_URL: testStore.url });
+      const config = loadConfig({ SKYPORT_DATA_DIR: dataDir, SKYPORT_PORT: '0', SKYPORT_LOG_LEVEL: process.env['E2E_LOG'] ?? 'silent', SKYPORT_DATABASE_URL: testStore.url, SKYPORT_SEED_LOCAL: 'false' });
       server = await startServer(config, { tuning: TUNING });
       client = createClient({ baseUrl: server.url, token: server.adminToken.token! });
     };

@@ -15,6 +15,14 @@ export interface ServerConfig {
   readonly masterKey?: string;
   /** Create the two simulated clouds on first start. */
   readonly seedSimulatedClouds: boolean;
+  /** Add the `local` provider (this host's QEMU) on first start. */
+  readonly seedLocalCloud: boolean;
+  /** `SKYPORT_WORKER_ID`: names this broker's claims; default kept in `<data dir>/worker-id` (see scale-out.ts). */
+  readonly workerId?: string;
+  /** `SKYPORT_JOB_EXPIRY_SECONDS` (PostgreSQL): a job attempt older than this is retried on another broker; default 300. */
+  readonly jobExpirySeconds: number;
+  /** `SKYPORT_POLL_LEASE_MS`: lifetime of a provider's poller lease; default 15000. */
+  readonly pollLeaseMs?: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -50,5 +58,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     logLevel: logLevel as ServerConfig['logLevel'],
     ...(masterKey === undefined ? {} : { masterKey }),
     seedSimulatedClouds: env['SKYPORT_SEED_SIM'] !== 'false',
+    seedLocalCloud: env['SKYPORT_SEED_LOCAL'] !== 'false',
+    ...(env['SKYPORT_WORKER_ID'] ? { workerId: env['SKYPORT_WORKER_ID'] } : {}),
+    jobExpirySeconds: positiveInteger(env, 'SKYPORT_JOB_EXPIRY_SECONDS', 300),
+    ...(env['SKYPORT_POLL_LEASE_MS'] ? { pollLeaseMs: positiveInteger(env, 'SKYPORT_POLL_LEASE_MS', 15_000) } : {}),
   };
+}
+
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) {
+    throw new SkyportError('InvalidArgument', `${name} "${raw}" must be a whole number of at least 1`, { details: { field: name } });
+  }
+  return Number(raw);
 }

@@ -85,7 +85,7 @@ for (const database of testDatabaseUrls()) {
     before(async () => {
       dataDir = await mkdtemp(join(tmpdir(), 'skyport-tenancy-'));
       testStore = await createTestStore(database);
-      const config = loadConfig({ SKYPORT_DATA_DIR: dataDir, SKYPORT_PORT: '0', SKYPORT_LOG_LEVEL: process.env['E2E_LOG'] ?? 'silent', SKYPORT_DATABASE_URL: testStore.url, SKYPORT_SEED_SIM: 'false' });
+      const config = loadConfig({ SKYPORT_DATA_DIR: dataDir, SKYPORT_PORT: '0', SKYPORT_LOG_LEVEL: process.env['E2E_LOG'] ?? 'silent', SKYPORT_DATABASE_URL: testStore.url, SKYPORT_SEED_SIM: 'false', SKYPORT_SEED_LOCAL: 'false' });
       server = await startServer(config, { tuning: TUNING });
       tokens['root'] = server.adminToken.token!;
       const root = as('root');

@@ -5,6 +5,8 @@ import { SqlApiTokenStore } from './api-token-store.js';
 import { SqlAuditStore } from './audit-store.js';
 import { parseDatabaseUrl } from './database-url.js';
 import { SqlIdempotencyStore } from './idempotency-store.js';
+import { SqlMigrationStore } from './migration-store.js';
+import { SqlLeaseStore } from './lease-store.js';
 import { silentLogger, type StoreLogger } from './logger.js';
 import { openDatabase } from './open-database.js';
 import { SqlOperationStore } from './operation-store.js';
@@ -51,6 +53,8 @@ export async function createStore(options: CreateStoreOptions): Promise<Store> {
     users: guardMethods(new SqlUserStore(ctx), target),
     accessKeys: guardMethods(new SqlAccessKeyStore(ctx), target),
     audit: guardMethods(new SqlAuditStore(ctx), target),
+    migrations: guardMethods(new SqlMigrationStore(ctx), target),
+    leases: guardMethods(new SqlLeaseStore(ctx), target),
     resealProviderCredentials: maintenance.resealProviderCredentials,
     migrate: () => runMigrations(db, target, logger),
     close: () => {

@@ -1,6 +1,8 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { Dialect } from './schema.js';
+import { leasesMigration } from './leases-migration.js';
 import { tenancyMigration } from './tenancy-migration.js';
+import { migrationPlansMigration } from './migration-plans-migration.js';
 
 /**
  * Schema migrations, kept in code so a bundled server needs no migration files on disk.
@@ -12,6 +14,8 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
   const migrations: Record<string, Migration> = {
     '0001_initial': { up: (db) => initial(db, dialect) },
     '0002_tenancy': { up: (db) => tenancyMigration(db, dialect) },
+    '0003_migration_plans': { up: (db) => migrationPlansMigration(db, dialect) },
+    '0003_leases': { up: (db) => leasesMigration(db, dialect) },
   };
   return { getMigrations: async () => migrations };
 }

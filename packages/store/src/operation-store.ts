@@ -1,4 +1,4 @@
-import type { OperationQuery, OperationRecord, OperationStore, Page } from '@skyport/core';
+import type { ClaimFence, OperationQuery, OperationRecord, OperationStore, Page } from '@skyport/core';
 import { SkyportError, type OperationStatus, type ResourceKind, type SkyportErrorJson } from '@skyport/model';
 import type { Selectable, Updateable } from 'kysely';
 import { checkLimit, decodeCursor, encodeCursor, invalidCursor } from './cursor.js';
@@ -58,14 +58,47 @@ export class SqlOperationStore implements OperationStore {
     return { items, nextCursor: encodeCursor('op', JSON.stringify([last.createdAt, last.id])) };
   }
 
-  async update(id: string, patch: OperationPatch): Promise<OperationRecord> {
+  async update(id: string, patch: OperationPatch, expect?: ClaimFence): Promise<OperationRecord> {
     const values = patchToRow(patch);
     const row =
       Object.keys(values).length === 0
-        ? await this.#ctx.db.selectFrom('operations').selectAll().where('id', '=', id).executeTakeFirst()
-        : await this.#ctx.db.updateTable('operations').set(values).where('id', '=', id).returningAll().executeTakeFirst();
-    if (row === undefined) throw new SkyportError('NotFound', `operation '${id}' does not exist`, { details: { id } });
+        ? await this.#ctx.db
+            .selectFrom('operations')
+            .selectAll()
+            .where('id', '=', id)
+            .$if(expect !== undefined, (q) => q.where('locked_by', '=', expect!.lockedBy).where('attempts', '=', expect!.attempts))
+            .executeTakeFirst()
+        : await this.#ctx.db
+            .updateTable('operations')
+            .set(values)
+            .where('id', '=', id)
+            .$if(expect !== undefined, (q) => q.where('locked_by', '=', expect!.lockedBy).where('attempts', '=', expect!.attempts))
+            .returningAll()
+            .executeTakeFirst();
+    if (row === undefined) {
+      const current = expect === undefined ? undefined : await this.get(id);
+      if (current === undefined) throw new SkyportError('NotFound', `operation '${id}' does not exist`, { details: { id } });
+      throw new SkyportError(
+        'InvalidState',
+        `operation '${id}' is no longer held by ${expect!.lockedBy} (attempt ${expect!.attempts}); it is ${current.status}${current.lockedBy === null ? '' : ` under ${current.lockedBy}`} (attempt ${current.attempts})`,
+        { details: { id, claimLost: true, status: current.status, lockedBy: current.lockedBy, attempts: current.attempts } },
+      );
+    }
     return fromRow(row);
+  }
+
+  async claim(id: string, workerId: string, now: string, options?: { readonly takeOver?: boolean }): Promise<OperationRecord | undefined> {
+    const takeOver = options?.takeOver === true;
+    // One conditional update: two workers claiming the same row are serialized by its row lock
+    // (PostgreSQL) or the write lock (SQLite); the loser's condition no longer holds.
+    const row = await this.#ctx.db
+      .updateTable('operations')
+      .set((eb) => ({ status: 'running', locked_by: workerId, attempts: eb('attempts', '+', 1), updated_at: now }))
+      .where('id', '=', id)
+      .where((eb) => (takeOver ? eb('status', 'in', ['queued', 'running']) : eb('status', '=', 'queued')))
+      .returningAll()
+      .executeTakeFirst();
+    return row === undefined ? undefined : fromRow(row);
   }
 
   /**

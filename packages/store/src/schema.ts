@@ -144,6 +144,80 @@ export interface AuditLogTable {
   hash: string;
 }
 
+/** Named expiring locks; times are ISO-8601 text like every other time here. */
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  acquired_at: string;
+  expires_at: string;
+}
+
+/** A migration plan; `spec` is JSON the core owns. */
+export interface MigrationPlansTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  source_provider_id: string;
+  target_provider_id: string;
+  spec: string;
+  created_at: string;
+  updated_at: string;
+  finalized_at: string | null;
+}
+
+export interface MigrationRunsTable {
+  id: string;
+  plan_id: string;
+  seq: number;
+  kind: string;
+  /** JSON array of VM ids. */
+  vm_ids: string;
+  created_at: string;
+  cancel_requested_at: string | null;
+  finished_at: string | null;
+}
+
+export interface MigrationVmsTable {
+  id: string;
+  plan_id: string;
+  seq: number;
+  source_provider_id: string;
+  target_provider_id: string;
+  source_instance_id: string;
+  source_name: string;
+  target_name: string;
+  status: string;
+  job: string;
+  step: string | null;
+  attempt: number;
+  run_id: string | null;
+  /** JSON object. */
+  progress: string;
+  operation_id: string | null;
+  target_instance_id: string | null;
+  target_image_id: string | null;
+  control: string | null;
+  /** JSON of a SkyportErrorJson or null. */
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+/** Append-only by convention (the core never changes an entry); histories are replayed. */
+export interface MigrationStepsTable {
+  vm_id: string;
+  seq: number;
+  attempt: number;
+  step: string;
+  kind: string;
+  event: string;
+  output: string | null;
+  error: string | null;
+  at: string;
+}
+
 export interface Database {
   providers: ProvidersTable;
   resources: ResourcesTable;
@@ -155,6 +229,11 @@ export interface Database {
   users: UsersTable;
   access_keys: AccessKeysTable;
   audit_log: AuditLogTable;
+  migration_plans: MigrationPlansTable;
+  migration_runs: MigrationRunsTable;
+  migration_vms: MigrationVmsTable;
+  migration_steps: MigrationStepsTable;
+  leases: LeasesTable;
 }
 
 export type Dialect = 'sqlite' | 'postgres';

@@ -15,6 +15,7 @@ export const BROKER_EVENT_TYPES = [
   'operation.updated',
   'provider.updated',
   'provider.deleted',
+  'migration.updated',
 ] as const satisfies readonly BrokerEvent['type'][];
 type MissingEventType = Exclude<BrokerEvent['type'], (typeof BROKER_EVENT_TYPES)[number]>;
 const allEventTypesListed: MissingEventType extends never ? true : false = true;
@@ -35,7 +36,8 @@ const EventsQuery = Type.Object(
 const EVENT_STREAM_DESCRIPTION =
   'A `text/event-stream`. Each event has `event:` = its type, `id:` = a number increasing along the stream, ' +
   '`data:` = the event as JSON (`{ type, ... }`: `resource.*` carry `kind`, `providerId`, `id` and, unless deleted, `resource`; ' +
-  '`operation.updated` carries `operation`; `provider.updated` carries `provider`; `provider.deleted` carries `providerId`). ' +
+  '`operation.updated` carries `operation`; `provider.updated` carries `provider`; `provider.deleted` carries `providerId`; ' +
+  '`migration.updated` carries `planId`, `providerId` (the plan\'s source) and `vm`, a migration VM with its status, step and progress). ' +
   'A `: keepalive` comment is sent every 15 s.';
 
 export const eventRoutes: RoutePlugin = async (app, { broker, shutdown }) => {

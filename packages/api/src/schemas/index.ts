@@ -22,6 +22,7 @@ import {
 } from './entities.js';
 import { ErrorBodySchema } from './error.js';
 import { OperationSchema, SkyportErrorJsonSchema } from './operation.js';
+import { MIGRATION_SCHEMAS } from './migration.js';
 
 export const SHARED_SCHEMAS = [
   ErrorBodySchema,
@@ -46,4 +47,5 @@ export const SHARED_SCHEMAS = [
   SecurityGroupSchema,
   InstanceStateInfoSchema,
   CapabilityDescriptionSchema,
+  ...MIGRATION_SCHEMAS,
 ] as const;

@@ -13,12 +13,16 @@ import type { CreateSnapshotBody } from '../routes/snapshots.js';
 import type { TagChangeBody } from '../routes/tags.js';
 import type { CreateSecurityGroupBody } from '../routes/security-groups.js';
 import type { CreateImageBody } from '../routes/images.js';
+import type { CreateMigrationPlanBody, MigrationVmSelectionBody } from '../routes/migrations.js';
+import type * as M from './migration.js';
 import type {
   AddProviderRequest,
   CreateImageRequest,
   CreateInstanceRequest,
   CreateSecurityGroupRequest,
   CreateKeyPairRequest,
+  CreateMigrationPlanRequest,
+  MigrationVmSelection,
   CreateSnapshotRequest,
   CreateVolumeRequest,
   CreatedKeyPairView,
@@ -41,7 +45,20 @@ import type {
   InstanceStateInfo,
   KeyPair,
   Location,
+  MigrationMappings,
+  MigrationOptions,
+  MigrationPlan,
+  MigrationPlanStatus,
+  MigrationPreflight,
+  MigrationProgress,
+  MigrationRun,
+  MigrationStepEntry,
+  MigrationTargetSpec,
+  MigrationVm,
+  MigrationVmOverride,
+  MigrationVmPreflight,
   Operation,
+  PreflightFinding,
   OperationStatus,
   Provider,
   ProviderStatus,
@@ -102,6 +119,21 @@ export interface SchemaChecks {
   tagChange: Describes<typeof TagChangeBody, TagChange>;
   createSecurityGroup: Describes<typeof CreateSecurityGroupBody, CreateSecurityGroupRequest>;
   createImage: Describes<typeof CreateImageBody, CreateImageRequest>;
+  migrationMappings: Describes<typeof M.MigrationMappingsSchema, MigrationMappings>;
+  migrationVmOverride: Describes<typeof M.MigrationVmOverrideSchema, MigrationVmOverride>;
+  migrationOptions: Describes<typeof M.MigrationOptionsSchema, MigrationOptions>;
+  migrationProgress: Describes<typeof M.MigrationProgressSchema, MigrationProgress>;
+  migrationVm: Describes<typeof M.MigrationVmSchema, MigrationVm>;
+  migrationRun: Describes<typeof M.MigrationRunSchema, MigrationRun>;
+  migrationPlan: Describes<typeof M.MigrationPlanSchema, MigrationPlan>;
+  migrationPlanStatuses: SameUnion<Static<typeof M.MigrationPlanSchema>['status'], MigrationPlanStatus>;
+  preflightFinding: Describes<typeof M.PreflightFindingSchema, PreflightFinding>;
+  migrationTargetSpec: Describes<typeof M.MigrationTargetSpecSchema, MigrationTargetSpec>;
+  migrationVmPreflight: Describes<typeof M.MigrationVmPreflightSchema, MigrationVmPreflight>;
+  migrationPreflight: Describes<typeof M.MigrationPreflightSchema, MigrationPreflight>;
+  migrationStepEntry: Describes<typeof M.MigrationStepEntrySchema, MigrationStepEntry>;
+  createMigrationPlan: Describes<typeof CreateMigrationPlanBody, CreateMigrationPlanRequest>;
+  migrationVmSelection: Describes<typeof MigrationVmSelectionBody, MigrationVmSelection>;
 }
 
 type Failing<T> = { [K in keyof T]: T[K] extends true ? never : K }[keyof T];

@@ -5,7 +5,7 @@ import { contextOf, type CliEnvironment } from '../context.js';
 import { examples } from '../help.js';
 import { formatTime } from '../format.js';
 
-const EVENT_TYPES = ['resource.created', 'resource.updated', 'resource.deleted', 'operation.updated', 'provider.updated', 'provider.deleted'] as const;
+const EVENT_TYPES = ['resource.created', 'resource.updated', 'resource.deleted', 'operation.updated', 'provider.updated', 'provider.deleted', 'migration.updated'] as const;
 const RECONNECT_MS = 1000;
 
 function eventTypes(value: string, previous: string[] | undefined): string[] {
@@ -67,5 +67,9 @@ export function eventLine(event: BrokerEvent, at: Date): string {
       return `${time} ${event.type} ${event.provider.name} ${event.provider.status}${event.provider.statusReason === undefined ? '' : ` (${event.provider.statusReason})`}`;
     case 'provider.deleted':
       return `${time} ${event.type} ${event.providerId}`;
+    case 'migration.updated': {
+      const v = event.vm;
+      return `${time} ${event.type} ${event.planId} ${v.sourceName} ${v.status}${v.step === undefined ? '' : ` ${v.step}`} ${Math.round(v.progress.percent)}%${v.progress.message === undefined ? '' : ` ${v.progress.message}`}`;
+    }
   }
 }

@@ -3,6 +3,7 @@ import type { BrokerContext } from '../context.js';
 import type { CloudDriver } from '../ports/index.js';
 import { providerView } from '../provider-connections.js';
 import { withRetry } from '../util/retry.js';
+import type { PollerLease } from './poller-lease.js';
 import type { AnyNative } from './resource-mapper.js';
 
 /**
@@ -43,9 +44,15 @@ export class ProviderPoller {
   #failures = 0;
   #stopped = false;
 
+  /**
+   * With a lease, scheduled polls run only while this broker holds it (several brokers share
+   * a database); `syncNow` from a user always runs: the store serializes concurrent syncs of a
+   * provider, so a sync asked of a non-holder is safe, merely one more listing.
+   */
   constructor(
     private readonly ctx: BrokerContext,
     readonly providerId: string,
+    private readonly lease?: PollerLease,
   ) {
     this.#intervalMs = ctx.tuning.pollFastMs;
   }
@@ -59,6 +66,7 @@ export class ProviderPoller {
     this.#stopped = true;
     clearTimeout(this.#timer);
     await this.#running?.catch(() => undefined);
+    await this.lease?.release().catch(() => undefined);
   }
 
   /** Runs a sync that starts after this call (joining one already queued); resolves when done. */
@@ -84,10 +92,33 @@ export class ProviderPoller {
 
   #schedule(delayMs: number): void {
     if (this.#stopped) return;
-    clearTimeout(this.#timer);
     this.#nextPollAt = Date.now() + delayMs;
-    this.#timer = setTimeout(() => void this.syncNow(), delayMs);
+    // A lease holder wakes at least every checkEveryMs to renew; a non-holder to look whether it is free.
+    this.#arm(this.lease ? Math.min(delayMs, this.lease.checkEveryMs) : delayMs);
+  }
+
+  #arm(delayMs: number): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => void this.#tick(), delayMs);
     this.#timer.unref();
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#stopped) return;
+    if (this.lease) {
+      const wasHeld = this.lease.held;
+      const held = await this.lease.ensure().catch((error: unknown) => {
+        this.ctx.logger.warn({ providerId: this.providerId, err: error instanceof Error ? error.message : String(error) }, 'poller lease check failed');
+        return false;
+      });
+      if (held !== wasHeld) this.ctx.logger.info({ providerId: this.providerId, holder: this.lease.holder, lease: this.lease.name }, held ? 'poller lease taken: this broker polls the provider' : 'poller lease lost: another broker polls the provider');
+      if (this.#stopped) return;
+      if (!held) return this.#arm(this.lease.checkEveryMs);
+      const wait = this.#nextPollAt - Date.now();
+      // Just taken over: the previous holder's schedule is unknown, so poll now.
+      if (wait > 0 && wasHeld) return this.#arm(Math.min(wait, this.lease.checkEveryMs));
+    }
+    void this.syncNow();
   }
 
   #run(): Promise<void> {

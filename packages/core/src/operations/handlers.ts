@@ -10,6 +10,9 @@ import type {
 } from '../ports/index.js';
 import type { AnyNative } from '../inventory/resource-mapper.js';
 import { withRetry } from '../util/retry.js';
+import { findCreatedByEarlierAttempt } from './adopt-created.js';
+import { exportHandler } from '../appliances/export-handler.js';
+import { importImageHandler } from '../appliances/import-handler.js';
 
 /** What a step gets: the operation, the provider's driver, and ways to report and checkpoint. */
 export interface StepContext {
@@ -100,7 +103,7 @@ async function waitUntil<T>(
 ): Promise<T> {
   const { ctx, signal } = step;
   const deadline = Date.now() + ctx.tuning.operationTimeoutMs;
-  for (;;) {
+  for (let attempt = 0; ; attempt++) {
     const value = await call(step, read);
     const verdict = settled(value);
     if (verdict === true) return value;
@@ -109,7 +112,9 @@ async function waitUntil<T>(
     if (Date.now() > deadline) {
       throw new SkyportError('Timeout', `${what} did not finish within ${Math.round(ctx.tuning.operationTimeoutMs / 1000)} s`);
     }
-    await ctx.clock.sleep(ctx.tuning.operationPollMs, signal);
+    // Quick first looks (25, 50, 100 ms...) catch fast transitions (a local VM is running in
+    // ~0.1 s); the interval then settles at operationPollMs.
+    await ctx.clock.sleep(Math.min(ctx.tuning.operationPollMs, 25 * 2 ** attempt), signal);
   }
 }
 
@@ -159,8 +164,12 @@ const createInstance: OperationHandler = async (step) => {
   const { request } = input<InstanceCreateInput>(step.op);
   let nativeId = step.op.result?.['nativeId'] as string | undefined;
   if (nativeId === undefined) {
-    await step.report(10, `asking ${step.conn.record.name} to create ${request.name}`);
-    const native = await call(step, () => step.conn.driver.createInstance(request), false);
+    // An earlier attempt that asked for the instance and died before its checkpoint may have
+    // created it: adopt that one rather than create a second.
+    const adopted = step.op.result?.['createRequested'] === true ? await call(step, () => findCreatedByEarlierAttempt(step, request.name)) : undefined;
+    if (adopted === undefined) await step.checkpoint({ createRequested: true });
+    await step.report(10, adopted ? `adopting ${request.name}, created by an earlier attempt` : `asking ${step.conn.record.name} to create ${request.name}`);
+    const native = adopted ?? (await call(step, () => step.conn.driver.createInstance(request), false));
     nativeId = native.nativeId;
     await step.ctx.inventory.put(step.conn.record.id, 'instance', native, step.op.targetId ?? undefined);
     await step.checkpoint({ nativeId });
@@ -335,4 +344,7 @@ export const OPERATION_HANDLERS: Readonly<Record<string, OperationHandler>> = {
   'snapshot.delete': deleteSnapshot,
   'image.create': createImage,
   'image.delete': deleteImage,
+  'image.import': importImageHandler,
+  'image.export': exportHandler,
+  'instance.export': exportHandler,
 };

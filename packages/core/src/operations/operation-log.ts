@@ -1,5 +1,5 @@
 import { SkyportError, newId, type Operation, type ResourceKind } from '@skyport/model';
-import type { Clock, EventBus, JobQueue, OperationRecord, Store } from '../ports/index.js';
+import type { ClaimFence, Clock, EventBus, JobQueue, OperationRecord, Store } from '../ports/index.js';
 
 export interface NewOperation {
   /** A pre-assigned id (an idempotency key is bound to it before the operation exists). */
@@ -62,7 +62,7 @@ export class OperationLog {
     await this.store.operations.insert(record);
     const view = operationView(record);
     this.events.publish({ type: 'operation.updated', operation: view });
-    this.queue.notify(record.id);
+    await this.queue.notify(record.id);
     return view;
   }
 
@@ -72,8 +72,9 @@ export class OperationLog {
     return record;
   }
 
-  async update(id: string, patch: Partial<Omit<OperationRecord, 'id' | 'createdAt'>>): Promise<OperationRecord> {
-    const record = await this.store.operations.update(id, { ...patch, updatedAt: this.clock.now().toISOString() });
+  /** With `expect`, only while that claim still holds the operation (see OperationStore.update). */
+  async update(id: string, patch: Partial<Omit<OperationRecord, 'id' | 'createdAt'>>, expect?: ClaimFence): Promise<OperationRecord> {
+    const record = await this.store.operations.update(id, { ...patch, updatedAt: this.clock.now().toISOString() }, expect);
     this.events.publish({ type: 'operation.updated', operation: operationView(record) });
     return record;
   }

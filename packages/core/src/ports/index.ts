@@ -3,4 +3,5 @@ export type * from './store.js';
 export type * from './event-bus.js';
 export type * from './vault.js';
 export type * from './job-queue.js';
+export type * from './disk-converter.js';
 export { systemClock, type Clock } from './clock.js';

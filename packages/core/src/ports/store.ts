@@ -2,7 +2,7 @@
  * Persistence port. Implemented with Kysely over SQLite (embedded) and PostgreSQL (scale-out)
  * by @skyport/store; both pass the same contract tests. All times are ISO-8601 strings.
  */
-import type { OperationStatus, ProviderStatus, ResourceKind, Role, SkyportErrorJson, Tags } from '@skyport/model';
+import type { MigrationVmStatus, OperationStatus, ProviderStatus, ResourceKind, Role, SkyportErrorJson, Tags } from '@skyport/model';
 
 export interface ProviderRecord {
   readonly id: string;
@@ -132,11 +132,28 @@ export interface OperationStore {
   get(id: string): Promise<OperationRecord | undefined>;
   /** Newest first. */
   list(query: OperationQuery): Promise<Page<OperationRecord>>;
-  update(id: string, patch: Partial<Omit<OperationRecord, 'id' | 'createdAt'>>): Promise<OperationRecord>;
+  /**
+   * With `expect`, a fenced write: it applies only while the operation is still held by that
+   * claim (same `lockedBy` and `attempts`), else throws InvalidState with `details.claimLost`.
+   * A worker whose claim was taken over (its job expired) thereby stops at its next step.
+   */
+  update(id: string, patch: Partial<Omit<OperationRecord, 'id' | 'createdAt'>>, expect?: ClaimFence): Promise<OperationRecord>;
   /** Atomically moves the oldest `queued` operation to `running` for `workerId`; undefined if none. */
   claimNext(workerId: string, now: string): Promise<OperationRecord | undefined>;
+  /**
+   * Atomically moves one operation to `running` for `workerId` (attempts + 1) when it is
+   * `queued`; with `takeOver`, also when it is `running` under another claim (whose job the
+   * queue engine declared dead). Undefined when it is finished, or held and not taken over.
+   */
+  claim(id: string, workerId: string, now: string, options?: { readonly takeOver?: boolean }): Promise<OperationRecord | undefined>;
   /** Puts `running` operations of the given workers (or all, when omitted) back to `queued`. */
   requeueRunning(workerIds?: readonly string[]): Promise<number>;
+}
+
+/** Who holds an operation: the claim's worker id and attempt number. */
+export interface ClaimFence {
+  readonly lockedBy: string;
+  readonly attempts: number;
 }
 
 export interface IdempotencyRecord {
@@ -286,6 +303,152 @@ export interface AuditStore {
   scan(afterSeq: number, limit: number): Promise<AuditRecord[]>;
 }
 
+/** A named, expiring lock (e.g. which broker polls a provider). */
+export interface LeaseRecord {
+  readonly name: string;
+  readonly holder: string;
+  readonly acquiredAt: string;
+  readonly expiresAt: string;
+}
+
+/**
+ * Leases let several brokers share one duty: one holder at a time, taken over when the holder
+ * stops renewing (it died). Times come from the store's clock; brokers' clocks must agree to
+ * well under a lease's ttl (NTP).
+ */
+export interface LeaseStore {
+  /** Takes the lease when it is free, expired, or already `holder`'s (then extends it). True when `holder` now holds it. */
+  acquire(name: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Extends the lease while `holder` still holds it (even if just expired, as long as nobody took it); false when lost. */
+  renew(name: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Gives the lease up at once (a clean shutdown), so another broker need not wait for expiry. */
+  release(name: string, holder: string): Promise<void>;
+  get(name: string): Promise<LeaseRecord | undefined>;
+  /** Leases whose names start with `prefix`, expired ones included. */
+  list(prefix: string): Promise<LeaseRecord[]>;
+}
+
+export interface MigrationPlanRecord {
+  readonly id: string;
+  /** The tenant that owns the plan (and both its providers). */
+  readonly tenantId: string;
+  readonly name: string;
+  readonly sourceProviderId: string;
+  readonly targetProviderId: string;
+  /** What the plan asks for (selector, mappings, proposals, overrides, options): opaque to the store. */
+  readonly spec: Readonly<Record<string, unknown>>;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly finalizedAt: string | null;
+}
+
+export interface MigrationRunRecord {
+  readonly id: string;
+  readonly planId: string;
+  /** 1, 2, ... per plan. */
+  readonly seq: number;
+  readonly kind: 'run' | 'retry';
+  readonly vmIds: readonly string[];
+  readonly createdAt: string;
+  readonly cancelRequestedAt: string | null;
+  readonly finishedAt: string | null;
+}
+
+/** One VM of a plan: where it is, what the next worker does with it, and its live progress. */
+export interface MigrationVmRecord {
+  readonly id: string;
+  readonly planId: string;
+  /** Order within the plan. */
+  readonly seq: number;
+  /** Copies of the plan's providers, so concurrency limits are counted with one query. */
+  readonly sourceProviderId: string;
+  readonly targetProviderId: string;
+  readonly sourceInstanceId: string;
+  readonly sourceName: string;
+  readonly targetName: string;
+  readonly status: MigrationVmStatus;
+  /** The job a worker runs for it: forward steps, compensations, or finalize. */
+  readonly job: 'forward' | 'rollback' | 'finalize';
+  readonly step: string | null;
+  /** Step history entries of earlier attempts are kept but not replayed. */
+  readonly attempt: number;
+  readonly runId: string | null;
+  /** The model's MigrationProgress. */
+  readonly progress: Readonly<Record<string, unknown>>;
+  readonly operationId: string | null;
+  readonly targetInstanceId: string | null;
+  readonly targetImageId: string | null;
+  /** A request the worker holding the VM must notice between and during steps. */
+  readonly control: 'cancel' | null;
+  readonly error: SkyportErrorJson | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly startedAt: string | null;
+  readonly finishedAt: string | null;
+}
+
+/** One entry of a VM's step history (append-only). */
+export interface MigrationStepRecord {
+  readonly vmId: string;
+  /** 1, 2, ... per VM, assigned by the store. */
+  readonly seq: number;
+  readonly attempt: number;
+  readonly step: string;
+  readonly kind: 'action' | 'compensation';
+  readonly event: 'started' | 'checkpoint' | 'completed' | 'failed' | 'skipped';
+  readonly output: Readonly<Record<string, unknown>> | null;
+  readonly error: SkyportErrorJson | null;
+  readonly at: string;
+}
+
+export interface MigrationVmQuery {
+  readonly planId?: string;
+  readonly statuses?: readonly MigrationVmStatus[];
+}
+
+/** VMs a worker holds, per provider and per plan, for concurrency limits. */
+export interface MigrationLoad {
+  readonly bySource: Readonly<Record<string, number>>;
+  readonly byTarget: Readonly<Record<string, number>>;
+  readonly byPlan: Readonly<Record<string, number>>;
+}
+
+export type MigrationVmPatch = Partial<Omit<MigrationVmRecord, 'id' | 'planId' | 'seq' | 'sourceProviderId' | 'targetProviderId' | 'sourceInstanceId' | 'createdAt'>>;
+
+export interface MigrationStore {
+  /** Inserts a plan and its VMs in one transaction. */
+  insertPlan(plan: MigrationPlanRecord, vms: readonly MigrationVmRecord[]): Promise<void>;
+  getPlan(id: string): Promise<MigrationPlanRecord | undefined>;
+  /** Newest first; one tenant's, or all. */
+  listPlans(tenantId?: string): Promise<MigrationPlanRecord[]>;
+  updatePlan(id: string, patch: Partial<Pick<MigrationPlanRecord, 'name' | 'spec' | 'updatedAt' | 'finalizedAt'>>): Promise<MigrationPlanRecord>;
+  /** Removes a plan with its runs, VMs and step histories, in one transaction. */
+  deletePlan(id: string): Promise<void>;
+
+  /** Inserts a run; AlreadyExists when the plan already has a run with that seq (two runs raced). */
+  insertRun(run: MigrationRunRecord): Promise<void>;
+  /** By seq. */
+  listRuns(planId: string): Promise<MigrationRunRecord[]>;
+  updateRun(id: string, patch: Partial<Pick<MigrationRunRecord, 'cancelRequestedAt' | 'finishedAt'>>): Promise<MigrationRunRecord>;
+
+  getVm(id: string): Promise<MigrationVmRecord | undefined>;
+  /** By plan and seq. */
+  listVms(query: MigrationVmQuery): Promise<MigrationVmRecord[]>;
+  /**
+   * Changes one VM. With `expect`, only while it is in one of `expect.statuses` (and holds
+   * `expect.operationId`, when given): a compare-and-set that returns undefined when another
+   * worker or request changed the VM first. NotFound for an unknown VM.
+   */
+  updateVm(id: string, patch: MigrationVmPatch, expect?: { readonly statuses?: readonly MigrationVmStatus[]; readonly operationId?: string | null }): Promise<MigrationVmRecord | undefined>;
+  /** VMs in the given statuses, counted per source provider, target provider and plan. */
+  load(statuses: readonly MigrationVmStatus[]): Promise<MigrationLoad>;
+
+  /** Appends to a VM's history, numbering the entry after the VM's last one. */
+  appendStep(entry: Omit<MigrationStepRecord, 'seq'>): Promise<MigrationStepRecord>;
+  /** Oldest first. */
+  listSteps(vmId: string): Promise<MigrationStepRecord[]>;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly providers: ProviderStore;
@@ -297,6 +460,8 @@ export interface Store {
   readonly users: UserStore;
   readonly accessKeys: AccessKeyStore;
   readonly audit: AuditStore;
+  readonly migrations: MigrationStore;
+  readonly leases: LeaseStore;
   /** Re-seals every provider's credentials (master key rotation), in one transaction. */
   resealProviderCredentials(reseal: (sealed: string) => string): Promise<number>;
   /** Brings the schema to the newest version; safe to call on every start. */

@@ -5,7 +5,9 @@ import type { AuditLog } from './audit-log.js';
 import { authorize, type PolicyAction } from './policy.js';
 
 /** Methods that only read. Anything not listed here counts as a change: safe by default. */
-const READS = new Set(['list', 'get', 'waitFor', 'consoleOutput', 'countByState', 'syncStatus', 'usage', 'subscribe', 'verify', 'export']);
+const READS = new Set(['list', 'get', 'waitFor', 'consoleOutput', 'countByState', 'syncStatus', 'usage', 'subscribe', 'verify']);
+/** Reads whose name means a change elsewhere (`images.export` makes a file; `audit.export` only reads). */
+const GROUP_READS = new Set(['audit.export', 'migrations.preflight', 'migrations.steps']);
 
 /** Groups that check roles themselves (they mix own-credential and admin actions). */
 const SELF_CHECKED = new Set(['tenants', 'users', 'tokens', 'accessKeys', 'audit']);
@@ -47,7 +49,7 @@ export function guarded(broker: Broker, principal: Principal, audit: AuditLog, l
   const wrapGroup = (group: string, target: Record<string, unknown>): Record<string, unknown> =>
     Object.fromEntries(
       Object.entries(target).map(([method, fn]) => {
-        if (typeof fn !== 'function' || READS.has(method)) return [method, fn];
+        if (typeof fn !== 'function' || READS.has(method) || GROUP_READS.has(`${group}.${method}`)) return [method, fn];
         const name = `${group}.${method}`;
         const wrapped = async (...args: unknown[]): Promise<unknown> => {
           try {

@@ -43,7 +43,7 @@ async function securityGroupRecords(ctx: BrokerContext, conn: Connection, ids: r
   return Promise.all(ids.map((id, i) => referencedRecord(ctx, 'securityGroup', id, conn.record.id, `securityGroupIds[${i}]`)));
 }
 
-export function instanceService(ctx: BrokerContext, hurry: (providerId: string) => void): Broker['instances'] {
+export function instanceService(ctx: BrokerContext, hurry: (providerId: string) => void): Omit<Broker['instances'], 'export'> {
   return {
     list: (query) => listKind<Instance>(ctx, 'instance', query),
     get: async (id) => (await recordOf(ctx, 'instance', id)).data as unknown as Instance,

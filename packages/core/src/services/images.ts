@@ -9,7 +9,7 @@ import { requireName, requireTags, unsupported } from './validation.js';
 
 const MAX_DESCRIPTION = 255;
 
-export function imageService(ctx: BrokerContext, hurry: (providerId: string) => void): Broker['images'] {
+export function imageService(ctx: BrokerContext, hurry: (providerId: string) => void): Omit<Broker['images'], 'importOva' | 'export'> {
   return {
     list: (query) => listKind<Image>(ctx, 'image', query),
     get: async (id) => (await recordOf(ctx, 'image', id)).data as unknown as Image,

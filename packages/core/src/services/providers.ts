@@ -1,6 +1,6 @@
 import { rm, stat } from 'node:fs/promises';
 import { SkyportError, newId, toSkyportError } from '@skyport/model';
-import type { AddProviderRequest, Broker, ProviderView, SyncStatus } from '../broker.js';
+import type { AddProviderOptions, AddProviderRequest, Broker, ProviderView, SyncStatus } from '../broker.js';
 import type { BrokerContext } from '../context.js';
 import type { ProviderPoller } from '../inventory/provider-poller.js';
 import type { ProviderRecord } from '../ports/index.js';
@@ -30,7 +30,7 @@ export function providerService(ctx: BrokerContext, pollers: PollerRegistry): Br
   };
 
   return {
-    async add(request: AddProviderRequest) {
+    async add(request: AddProviderRequest, options?: AddProviderOptions) {
       if (!PROVIDER_NAME.test(request.name)) {
         throw new SkyportError('InvalidArgument', `name "${request.name}" is not a valid provider name: use 1-63 lowercase letters, digits and '-', starting with a letter or digit`, {
           details: { field: 'name', allowed: PROVIDER_NAME.source },
@@ -82,22 +82,29 @@ export function providerService(ctx: BrokerContext, pollers: PollerRegistry): Br
         settings: record.settings,
         dataDir,
       });
+      let unavailableBecause: string | undefined;
       try {
         await driver.testConnection();
       } catch (raw) {
-        await driver.close().catch(() => undefined);
-        if (!folderExisted) await rm(dataDir, { recursive: true, force: true });
         const error = toSkyportError(raw);
-        throw new SkyportError(error.code === 'Unauthenticated' ? 'InvalidArgument' : error.code, `provider ${request.name} was not added: the connection test failed: ${error.message}`, {
-          ...(error.providerCode === undefined ? {} : { providerCode: error.providerCode }),
-          ...(error.requestId === undefined ? {} : { requestId: error.requestId }),
-          details: { field: 'credentials', cause: error.code },
-        });
+        if (options?.keepIfUnavailable === true && error.code === 'ProviderUnavailable') {
+          // Shown to the user as the provider's status reason (e.g. the command that installs QEMU).
+          unavailableBecause = error.message;
+        } else {
+          await driver.close().catch(() => undefined);
+          if (!folderExisted) await rm(dataDir, { recursive: true, force: true });
+          throw new SkyportError(error.code === 'Unauthenticated' ? 'InvalidArgument' : error.code, `provider ${request.name} was not added: the connection test failed: ${error.message}`, {
+            ...(error.providerCode === undefined ? {} : { providerCode: error.providerCode }),
+            ...(error.requestId === undefined ? {} : { requestId: error.requestId }),
+            details: { field: 'credentials', cause: error.code },
+          });
+        }
       }
       await driver.close();
-      await ctx.store.providers.insert(record);
+      const stored: ProviderRecord = unavailableBecause === undefined ? record : { ...record, status: 'unavailable', statusReason: unavailableBecause };
+      await ctx.store.providers.insert(stored);
       ctx.scope.invalidate();
-      const added = view(record);
+      const added = view(stored);
       ctx.events.publish({ type: 'provider.updated', provider: added });
       // The first sync runs in the background; `sync` waits for one when a caller needs it.
       pollers.ensure(record.id).start();

@@ -28,8 +28,10 @@ export class StoreJobQueue implements JobQueue {
     this.#options = options;
   }
 
-  notify(): void {
+  notify(): Promise<void> {
+    // The row is the job: waking an idle worker is all there is to do.
     this.#wake?.();
+    return Promise.resolve();
   }
 
   async start(run: (operationId: string, signal: AbortSignal) => Promise<void>): Promise<void> {

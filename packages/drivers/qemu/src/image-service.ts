@@ -8,7 +8,7 @@ import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { DriverImportImageRequest, ExportedDisk, NativeImage } from '@skyport/core';
 import { SkyportError, type Tags } from '@skyport/model';
-import { checkImageSafety } from './disk-safety.js';
+import { checkImageSafety, checkRawIsRaw } from './disk-safety.js';
 import type { DriverContext } from './driver-context.js';
 import { GIB } from './driver-context.js';
 import type { ImageRecord } from './driver-state.js';
@@ -47,7 +47,7 @@ export class ImageService {
 
   list(): NativeImage[] {
     const guest = this.#find(GUEST_IMAGE_ID);
-    if (guest?.state === 'failed' && Date.now() - this.#guestFailedAt > GUEST_RETRY_MS) void this.ensureGuestImage();
+    if (guest?.state === 'failed' && Date.now() - this.#guestFailedAt > GUEST_RETRY_MS) void this.ensureGuestImage().catch(() => undefined);
     return this.ctx.state.images.filter((i) => i.deregistered !== true).map(imageView);
   }
 
@@ -136,6 +136,7 @@ export class ImageService {
     const file = await stat(request.path).catch(() => undefined);
     if (file === undefined || !file.isFile()) throw invalidArgument('path', `${request.path} is not a readable file`, { path: request.path });
     const qemuFormat = QEMU_FORMAT[request.format];
+    if (request.format === 'raw') await checkRawIsRaw(request.path);
     const signal = request.signal === undefined ? this.ctx.tasks.signal : AbortSignal.any([request.signal, this.ctx.tasks.signal]);
     let info;
     try {
@@ -297,10 +298,13 @@ export class ImageService {
     });
   }
 
-  /** Removes deregistered images that no instance and no export uses any more. */
-  async collectGarbage(): Promise<void> {
+  /** Removes deregistered images that no instance (but `goneInstanceId`, being destroyed) and no export uses. */
+  async collectGarbage(goneInstanceId?: string): Promise<void> {
     const unused = this.ctx.state.images.filter(
-      (i) => i.deregistered === true && (this.#exportRefs.get(i.id) ?? 0) === 0 && this.ctx.state.instances.every((instance) => instance.imageId !== i.id),
+      (i) =>
+        i.deregistered === true &&
+        (this.#exportRefs.get(i.id) ?? 0) === 0 &&
+        this.ctx.state.instances.every((instance) => instance.id === goneInstanceId || instance.imageId !== i.id),
     );
     if (unused.length === 0) return;
     for (const image of unused) await rm(this.ctx.layout.imageDir(image.id), { recursive: true, force: true });

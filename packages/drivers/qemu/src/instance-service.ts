@@ -23,6 +23,11 @@ import { launchVm } from './vm-launcher.js';
 import { VmProcess } from './vm-process.js';
 
 const CONSOLE_OUTPUT_BYTES = 64 * 1024;
+
+/** Read after awaits: a destroy may have been accepted meanwhile (TypeScript's narrowing cannot know). */
+function isDeleting(record: InstanceRecord): boolean {
+  return record.state === 'deleting';
+}
 /** How long a destroy or hard stop waits for QEMU to quit before SIGKILL. */
 const QUIT_GRACE_MS = 3_000;
 
@@ -135,6 +140,8 @@ export class InstanceService {
     const record = this.record(id);
     if (record.state === 'deleting') return;
     await this.#setState(record, 'deleting');
+    // Stop QEMU now rather than after a stop that may be waiting for the guest (stopTimeoutMs).
+    void this.ctx.vms.get(id)?.quit(QUIT_GRACE_MS);
     this.ctx.tasks.background(id, () => this.#destroy(record));
   }
 
@@ -185,7 +192,7 @@ export class InstanceService {
 
   /** The accelerator every boot uses, decided once per driver (the probe itself is cached per host). */
   accelerator(): Promise<AcceleratorChoice> {
-    this.#accelerator ??= (async () => {
+    this.#accelerator ??= (async (): Promise<AcceleratorChoice> => {
       const guest = this.ctx.settings.accelerator === 'auto' ? await this.images.guestArtifacts() : undefined;
       return chooseAccelerator(this.ctx.settings.accelerator, {
         qemuSystem: this.ctx.tools.qemuSystem,
@@ -193,7 +200,11 @@ export class InstanceService {
         timeoutMs: this.ctx.settings.kvmProbeTimeoutMs,
         ...(guest === undefined ? {} : { guest }),
       });
-    })();
+    })().catch((error: unknown) => {
+      // Not remembered: the next boot decides again.
+      this.#accelerator = undefined;
+      throw error;
+    });
     return this.#accelerator;
   }
 
@@ -204,26 +215,31 @@ export class InstanceService {
       const vm = await launchVm(this.ctx, record, accelerator);
       record.process = { pid: vm.pid, qmpSocket: this.ctx.layout.qmpSocket(record.id), accelerator, startedAt: new Date().toISOString() };
       this.#watch(record, vm);
-      await this.#setState(record, 'running');
+      // A destroy asked for meanwhile wins; it stops this QEMU next.
+      if (isDeleting(record)) await this.ctx.save();
+      else await this.#setState(record, 'running');
     } catch (error) {
       record.process = undefined;
+      if (isDeleting(record)) return;
       await this.#setState(record, 'crashed', `the instance could not start: ${messageOf(error)}`);
     }
   }
 
   #watch(record: InstanceRecord, vm: VmProcess): void {
     this.ctx.vms.set(record.id, vm);
-    void vm.exited.then(async (exit) => {
-      if (this.ctx.vms.get(record.id) !== vm) return;
-      this.ctx.vms.delete(record.id);
-      if (this.ctx.tasks.closed) return;
-      // Stops and destroys set their own outcome; this handles exits nobody asked for.
-      if (record.state === 'powering-down' || record.state === 'deleting') return;
-      const verdict = classifyExit(exit, await this.#consoleTail(record.id), await readTail(this.ctx.layout.instanceFile(record.id, 'qemu.log'), 2048));
-      record.process = undefined;
-      await this.#setState(record, verdict.state, verdict.reason).catch(() => undefined);
-      await rm(this.ctx.layout.qmpSocket(record.id), { force: true });
-    });
+    void vm.exited
+      .then(async (exit) => {
+        if (this.ctx.vms.get(record.id) !== vm) return;
+        this.ctx.vms.delete(record.id);
+        if (this.ctx.tasks.closed) return;
+        // Stops and destroys set their own outcome; this handles exits nobody asked for.
+        if (record.state === 'powering-down' || record.state === 'deleting') return;
+        const verdict = classifyExit(exit, await this.#consoleTail(record.id), await readTail(this.ctx.layout.instanceFile(record.id, 'qemu.log'), 2048));
+        record.process = undefined;
+        await this.#setState(record, verdict.state, verdict.reason);
+        await rm(this.ctx.layout.qmpSocket(record.id), { force: true });
+      })
+      .catch(() => undefined);
   }
 
   async #powerDown(record: InstanceRecord, force: boolean): Promise<void> {
@@ -248,6 +264,8 @@ export class InstanceService {
     this.ctx.vms.delete(record.id);
     record.process = undefined;
     await rm(this.ctx.layout.qmpSocket(record.id), { force: true });
+    // A destroy during the stop has taken over (it removes the instance next).
+    if (isDeleting(record)) return;
     await this.#setState(record, 'shutoff', reason);
   }
 
@@ -264,10 +282,11 @@ export class InstanceService {
     }
     await rm(this.ctx.layout.instanceDir(record.id), { recursive: true, force: true });
     await rm(socket, { force: true });
+    // Images only this instance kept alive go first, so `terminated` means everything is gone.
+    await this.images.collectGarbage(record.id);
     this.ctx.state.instances = this.ctx.state.instances.filter((i) => i !== record);
     this.#terminated.set(record.id, { view: terminatedView({ ...record, process: undefined }), until: Date.now() + this.ctx.settings.terminatedRetentionMs });
     await this.ctx.save();
-    await this.images.collectGarbage();
   }
 
   #require(record: InstanceRecord, action: string, allowed: readonly RawInstanceState[]): void {

@@ -77,6 +77,8 @@ export function qemuArgs(spec: VmSpec): string[] {
     '-smp', String(spec.cpus),
     '-m', `${spec.memoryMiB}M`,
     '-nodefaults', '-no-user-config', '-display', 'none',
+    // seccomp: QEMU may not exec, change privileges or use obsolete syscalls (a guest escape gets less).
+    '-sandbox', 'on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny',
     '-chardev', `file,id=console,path=${optValue(spec.consoleLog)},append=on`,
     '-serial', 'chardev:console',
     '-chardev', `socket,id=qmp,path=${optValue(spec.qmpSocket)},server=on,wait=off`,

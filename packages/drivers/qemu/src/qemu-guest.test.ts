@@ -81,7 +81,7 @@ test('stop: ACPI power-down when the guest cooperates, a hard stop after the tim
 
   const stopAt = Date.now();
   await Promise.all([driver.stopInstance(graceful.nativeId), driver.stopInstance(deaf.nativeId), driver.stopInstance(forced.nativeId, { force: true })]);
-  assert.equal((await driver.getInstance(graceful.nativeId))?.state, 'stopping');
+  assert.ok(['stopping', 'stopped'].includes((await driver.getInstance(graceful.nativeId))?.state ?? ''), 'a stop shows stopping while the guest shuts down');
   const stopped = await Promise.all([graceful, deaf, forced].map((i) => waitForState(driver, i.nativeId, 'stopped', 30_000)));
   t.diagnostic(`stops settled within ${Date.now() - stopAt} ms`);
   const [g, d, f] = stopped;

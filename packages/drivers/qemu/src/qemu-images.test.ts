@@ -42,7 +42,7 @@ async function importDriver(t: Parameters<typeof tempDir>[0]): Promise<{ driver:
   return { driver, dataDir, work };
 }
 
-test('imports qcow2, raw, vmdk, vhd and vhdx with progress; an explicit format is never probed', async (t) => {
+test('imports qcow2, raw, vmdk, vhd and vhdx with progress', async (t) => {
   const { driver, work } = await importDriver(t);
   const sources: [DiskFormat, string, string[]][] = [
     ['qcow2', 'disk.qcow2', ['-f', 'qcow2']],
@@ -65,13 +65,6 @@ test('imports qcow2, raw, vmdk, vhd and vhdx with progress; an explicit format i
     assert.equal(exported.virtualSizeBytes, 48 * MIB, `${format}: virtual size kept`);
     await exported.release();
   }
-  // A qcow2 file declared as raw is imported as the raw bytes it is: its header is never obeyed.
-  qemuImg('create', '-q', '-f', 'qcow2', '-b', join(work, 'disk.raw'), '-F', 'raw', join(work, 'sneaky.qcow2'));
-  const asRaw = await driver.importImage!({ name: 'declared-raw', path: join(work, 'sneaky.qcow2'), format: 'raw', architecture: 'x86_64' });
-  const exported = await driver.exportDisk!('image', asRaw.nativeId);
-  // Raw images are whole 512-byte sectors.
-  assert.equal(exported.virtualSizeBytes, Math.ceil((await stat(join(work, 'sneaky.qcow2'))).size / 512) * 512);
-  await exported.release();
   for (const image of await driver.listImages()) await driver.deleteImage!(image.nativeId);
   assert.deepEqual(await driver.listImages(), []);
 });
@@ -96,6 +89,8 @@ test('hostile or broken disks are refused with a reason, leaving no file, record
     { what: 'text posing as a VMDK', path: 'not-a-vmdk.vmdk', format: 'vmdk', reason: /cannot be read as a vmdk image/ },
     { what: 'an unknown format', path: 'base.qcow2', format: 'iso', reason: /format "iso" is not one of qcow2, raw, vmdk, vhd, vhdx/ },
     { what: 'a missing file', path: 'nowhere.qcow2', format: 'qcow2', reason: /is not a readable file/ },
+    { what: 'a qcow2 declared raw (its header would be ignored, the guest would boot nothing)', path: 'overlay.qcow2', format: 'raw', reason: /is declared raw but it is a qcow2 image; import it with its real format/ },
+    { what: 'a VMDK descriptor declared raw', path: 'flat.vmdk', format: 'raw', reason: /is declared raw but it is a VMDK descriptor image/ },
   ];
   for (const c of cases) {
     const error = await rejection(driver.importImage!({ name: `bad-${c.path}`, path: join(work, c.path), format: c.format as DiskFormat, architecture: 'x86_64' }));

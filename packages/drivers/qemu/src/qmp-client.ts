@@ -108,17 +108,25 @@ export class QmpClient {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Resolves with the first event named `name` that `matches`, or undefined after `timeoutMs` or on close. */
-  waitForEvent(name: string, timeoutMs: number, matches: (event: QmpEvent) => boolean = () => true): Promise<QmpEvent | undefined> {
+  /**
+   * Resolves with the first event named one of `names` that `matches`, or undefined after
+   * `timeoutMs`, on close, or when `signal` aborts.
+   */
+  waitForEvent(names: string | readonly string[], timeoutMs: number, matches: (event: QmpEvent) => boolean = () => true, signal?: AbortSignal): Promise<QmpEvent | undefined> {
+    const wanted = typeof names === 'string' ? [names] : names;
     return new Promise((resolve) => {
       const timer = setTimeout(() => done(undefined), timeoutMs);
       const stop = this.onEvent((event) => {
-        if (event.event === name && matches(event)) done(event);
+        if (wanted.includes(event.event) && matches(event)) done(event);
       });
+      const onAbort = (): void => done(undefined);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal?.aborted === true) onAbort();
       void this.closed.then(() => done(undefined));
       function done(event: QmpEvent | undefined): void {
         clearTimeout(timer);
         stop();
+        signal?.removeEventListener('abort', onAbort);
         resolve(event);
       }
     });

@@ -42,13 +42,23 @@ export function runCommand(file: string, args: readonly string[], options: Comma
       reject(new SkyportError('Timeout', `${options.what} was cancelled before it started`, { retryable: false }));
       return;
     }
-    const child = spawn(file, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group, so a cancel reaches what the tool started (the guest builder's steps).
+    const child = spawn(file, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stdout = '';
     let stderr = '';
     let ended: 'aborted' | 'timeout' | undefined;
+    const signalGroup = (signal: NodeJS.Signals): void => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, signal);
+      } catch {
+        // Already gone.
+      }
+    };
     const kill = (why: 'aborted' | 'timeout'): void => {
       ended ??= why;
-      child.kill('SIGKILL');
+      // SIGTERM lets scripts clean up (trap); SIGKILL follows for anything that ignores it.
+      signalGroup('SIGTERM');
+      setTimeout(() => signalGroup('SIGKILL'), 2_000).unref();
     };
     const onAbort = (): void => kill('aborted');
     options.signal?.addEventListener('abort', onAbort, { once: true });

@@ -128,18 +128,19 @@ export class SnapshotService {
     await this.ctx.qemuImg.createBlank(path, volume.sizeGiB * GIB);
     await vm.qmp.execute('blockdev-add', { driver: 'qcow2', 'node-name': target, file: { driver: 'file', filename: path } });
     try {
-      const completed = vm.qmp.waitForEvent('BLOCK_JOB_COMPLETED', 24 * 3_600_000, (e) => e.data?.['device'] === target);
+      const completed = vm.qmp.waitForEvent(['BLOCK_JOB_COMPLETED', 'BLOCK_JOB_CANCELLED'], 24 * 3_600_000, (e) => e.data?.['device'] === target);
       await vm.qmp.execute('blockdev-backup', { 'job-id': target, device: volumeNodeName(volume.id), target, sync: 'full' });
       for (;;) {
         const done = await Promise.race([completed, sleep(JOB_POLL_MS, 'poll' as const)]);
         if (done !== 'poll') {
           if (done === undefined) throw hostError(`QEMU ended before the snapshot of volume ${volume.id} completed`);
+          if (done.event === 'BLOCK_JOB_CANCELLED') throw hostError('the snapshot was cancelled');
           if (typeof done.data?.['error'] === 'string') throw hostError(`QEMU's backup job failed: ${done.data['error']}`);
           return;
         }
         if (signal.aborted) {
           await vm.qmp.execute('block-job-cancel', { device: target, force: true }).catch(() => undefined);
-          await completed;
+          await Promise.race([completed, sleep(5_000)]);
           throw hostError('the snapshot was cancelled');
         }
         const jobs = await vm.qmp.execute<{ device: string; len: number; offset: number }[]>('query-block-jobs').catch(() => []);

@@ -3,8 +3,7 @@
  * into a VmSpec, records the exact command line (qemu-args.json, for people and benchmarks), and
  * retries with new ports when another process took a forwarded port in the meantime.
  */
-import { truncate, writeFile } from 'node:fs/promises';
-import { stat } from 'node:fs/promises';
+import { stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readTail } from './file-tail.js';
 import type { DriverContext } from './driver-context.js';

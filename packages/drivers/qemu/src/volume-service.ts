@@ -162,7 +162,7 @@ export class VolumeService {
         return;
       }
       const deviceId = volumeDeviceId(volumeId);
-      const deleted = vm.qmp.waitForEvent('DEVICE_DELETED', DETACH_TIMEOUT_MS, (e) => e.data?.['device'] === deviceId);
+      const deleted = vm.qmp.waitForEvent('DEVICE_DELETED', DETACH_TIMEOUT_MS, (e) => e.data?.['device'] === deviceId, this.ctx.tasks.signal);
       try {
         await vm.qmp.execute('device_del', { id: deviceId });
       } catch (error) {
@@ -173,7 +173,10 @@ export class VolumeService {
       // The guest releases the disk asynchronously (ACPI eject); finish in the background.
       this.ctx.tasks.background(`volume:${volumeId}`, async () => {
         const event = await deleted;
-        if (event === undefined && vm.running && !this.ctx.tasks.closed) {
+        // Closing: the next driver checks whether the guest released the disk (recover()).
+        if (this.ctx.tasks.closed) return;
+        if (event === undefined && vm.running) {
+          // The guest did not release the disk (no ACPI hotplug support?): it stays attached.
           volume.state = 'in-use';
         } else {
           await vm.qmp.execute('blockdev-del', { 'node-name': volumeNodeName(volumeId) }).catch(() => undefined);

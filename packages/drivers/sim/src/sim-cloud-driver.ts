@@ -40,13 +40,13 @@ export class SimCloudDriver implements CloudDriver {
 
   constructor(private readonly config: DriverConfig, private readonly settings: SimSettings) {
     this.#gateway = new SimGateway(settings, config.credentials['apiKey']);
-    this.#disks = new SimDiskStore(config.dataDir);
+    this.#disks = new SimDiskStore(settings.dataDir ?? config.dataDir);
   }
 
   /** Runs `operation` at the request's time against the (lazily opened) cloud. */
   #call<T>(name: string, operation: (cloud: SimCloud, now: number) => T): Promise<T> {
     return this.#gateway.call(name, () => {
-      this.#cloud ??= SimCloud.open(this.config.dataDir, this.config.region ?? DEFAULT_REGION, this.settings, Date.now());
+      this.#cloud ??= SimCloud.open(this.settings.dataDir ?? this.config.dataDir, this.config.region ?? DEFAULT_REGION, this.settings, Date.now());
       // Taken once the cloud is open: opening (and upgrading or seeding) a sim.db must not eat
       // into the first request's transition.
       const now = Date.now();

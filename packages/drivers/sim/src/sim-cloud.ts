@@ -92,7 +92,7 @@ export class SimCloud {
           seedInstances(db, cloud.catalogue, settings.seedInstances, now, settings.transitionMs, defaultGroup.id);
           writeMeta(db, 'seededInstances', String(settings.seedInstances));
         }
-      })();
+      }).immediate();
       return cloud;
     } catch (error) {
       db.close();
@@ -111,7 +111,7 @@ export class SimCloud {
     this.db.transaction(() => {
       this.instances.purge(now);
       this.volumes.purge(now);
-    })();
+    }).immediate();
   }
 
   createInstance(request: DriverCreateInstanceRequest, now: number): NativeInstance {
@@ -123,7 +123,7 @@ export class SimCloud {
         now,
       );
       return this.instances.create(valid, now, this.#duration());
-    })();
+    }).immediate();
   }
 
   instanceAction(id: string, action: InstanceAction, now: number, options: { force?: boolean } = {}): void {
@@ -132,7 +132,7 @@ export class SimCloud {
     this.db.transaction(() => {
       const planned = this.instances.act(id, action, now, duration);
       if (action === 'destroy') this.volumes.releaseFrom(id, now, planned.settlesAt);
-    })();
+    }).immediate();
   }
 
   consoleOutput(id: string, now: number): string {
@@ -182,7 +182,7 @@ export class SimCloud {
         throw invalidArgument('volumeId', `volume ${volumeId} is in ${volume.locationId} but instance ${instanceId} is in ${instance.locationId}; both must be in the same zone`);
       }
       this.volumes.attach(volumeId, instanceId, device, now, this.#duration());
-    })();
+    }).immediate();
   }
 
   detachVolume(volumeId: string, now: number): void {
@@ -223,14 +223,14 @@ export class SimCloud {
         });
       }
       this.securityGroups.delete(id);
-    })();
+    }).immediate();
   }
 
   changeSecurityGroupRules(id: string, direction: 'ingress' | 'egress', rules: readonly SecurityGroupRule[], verb: 'authorize' | 'revoke'): void {
     if (!(DIRECTIONS as readonly string[]).includes(direction)) {
       throw invalidArgument('direction', `direction ${JSON.stringify(direction)} is not one of ${DIRECTIONS.join(', ')}`);
     }
-    this.db.transaction(() => (verb === 'authorize' ? this.securityGroups.authorize(id, direction, rules) : this.securityGroups.revoke(id, direction, rules)))();
+    this.db.transaction(() => (verb === 'authorize' ? this.securityGroups.authorize(id, direction, rules) : this.securityGroups.revoke(id, direction, rules))).immediate();
   }
 
   /** Copies a stopped instance's root disk into a new private image (`pending`, then `available`). */
@@ -261,7 +261,7 @@ export class SimCloud {
         // Copying a disk takes longer than flipping a state.
         this.#duration() * 2,
       );
-    })();
+    }).immediate();
   }
 
   /** Deregisters an image; returns its disk base, whose file may now be unused. */
@@ -270,7 +270,7 @@ export class SimCloud {
       const base = this.images.baseOf(id).imageId;
       this.images.deregister(id, now);
       return base;
-    })();
+    }).immediate();
   }
 
   /** Checks an import before its disk is copied; returns the id the image will have. */
@@ -283,7 +283,7 @@ export class SimCloud {
   }
 
   registerImported(image: ImportedImage, now: number): NativeImage {
-    return this.db.transaction(() => this.images.registerImported({ ...image, tags: validateTags(image.tags) }, now))();
+    return this.db.transaction(() => this.images.registerImported({ ...image, tags: validateTags(image.tags) }, now)).immediate();
   }
 
   /**
@@ -316,14 +316,14 @@ export class SimCloud {
   }
 
   releaseUnusedDisk(imageId: string, now: number): string | undefined {
-    return this.db.transaction(() => this.images.releaseUnusedDisk(imageId, now))();
+    return this.db.transaction(() => this.images.releaseUnusedDisk(imageId, now)).immediate();
   }
 
   updateTags(kind: TaggableKind, id: string, change: TagChange, now: number): void {
     if (!Object.hasOwn(TAG_KINDS, kind)) throw invalidArgument('kind', `${String(kind)} is not a taggable kind; use one of ${Object.keys(TAG_KINDS).join(', ')}`);
     const simKind = TAG_KINDS[kind];
     if (simKind === undefined) throw unsupported(`the sim cannot tag ${kind} resources; taggable: instance, volume, snapshot, image, securityGroup`);
-    this.db.transaction(() => updateRowTags(this.db, simKind, id, change, now))();
+    this.db.transaction(() => updateRowTags(this.db, simKind, id, change, now)).immediate();
   }
 
   #duration(): number {

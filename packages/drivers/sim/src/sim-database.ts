@@ -87,7 +87,7 @@ export function openSimDatabase(dataDir: string): SimDb {
         if (version === 0) db.exec(SCHEMA_V1);
         for (let next = Math.max(version, 1) + 1; next <= SCHEMA_VERSION; next++) db.exec(MIGRATIONS[next] ?? '');
         db.pragma(`user_version = ${SCHEMA_VERSION}`);
-      })();
+      }).immediate();
     } catch (error) {
       db.close();
       throw new SkyportError('ProviderUnavailable', `the sim cannot upgrade ${file} from schema version ${version} to ${SCHEMA_VERSION}: ${(error as Error).message}`, {

@@ -2,6 +2,7 @@
  * The sim's knobs, read from the provider's (non-secret) settings. Everything is validated up
  * front so a typo in a setting is an error naming the setting, not a silently ignored value.
  */
+import { isAbsolute } from 'node:path';
 import { SkyportError } from '@skyport/model';
 
 export interface SimFaultSettings {
@@ -30,6 +31,12 @@ export interface SimSettings {
   readonly seedInstances: number;
   /** When set, every call must present this apiKey. */
   readonly requiredApiKey?: string;
+  /**
+   * Where the cloud keeps its state (sim.db, disks), as an absolute path; default the folder the
+   * broker gives the provider. Several brokers on one database drive the same simulated cloud
+   * only if they point at the same folder, as they would reach the same real cloud.
+   */
+  readonly dataDir?: string;
   readonly faults: SimFaultSettings;
 }
 
@@ -41,7 +48,7 @@ export const DEFAULT_SETTINGS: SimSettings = {
   faults: { errorRate: 0, throttleRate: 0, timeoutRate: 0, retryAfterMs: 1000, timeoutMs: 5000 },
 };
 
-const SETTING_NAMES = ['latencyMs', 'transitionMs', 'terminatedRetentionMs', 'seedInstances', 'requiredApiKey', 'faults'];
+const SETTING_NAMES = ['latencyMs', 'transitionMs', 'terminatedRetentionMs', 'seedInstances', 'requiredApiKey', 'dataDir', 'faults'];
 const FAULT_NAMES = ['errorRate', 'throttleRate', 'timeoutRate', 'retryAfterMs', 'timeoutMs', 'seed'];
 /** 100k is the documented scale; a bit of headroom, but not enough to fill a disk by typo. */
 const MAX_SEED_INSTANCES = 1_000_000;
@@ -95,7 +102,10 @@ export function parseSimSettings(raw: Readonly<Record<string, unknown>>): SimSet
   if (requiredApiKey !== undefined && (typeof requiredApiKey !== 'string' || requiredApiKey === '')) {
     throw invalid('requiredApiKey', '(hidden)', 'a non-empty string');
   }
+  const dataDir = settings['dataDir'];
+  if (dataDir !== undefined && (typeof dataDir !== 'string' || !isAbsolute(dataDir))) throw invalid('dataDir', dataDir, 'an absolute folder path');
   return {
+    ...(dataDir === undefined ? {} : { dataDir }),
     latencyMs: number(settings, 'latencyMs', d.latencyMs, 600_000),
     transitionMs: number(settings, 'transitionMs', d.transitionMs, 3_600_000),
     terminatedRetentionMs: number(settings, 'terminatedRetentionMs', d.terminatedRetentionMs, 30 * 86_400_000),

@@ -29,3 +29,25 @@ export async function awaitCreated<T>(broker: Broker, operation: Operation, get:
     await sleep(delay);
   }
 }
+
+/** How long an action waits for the provider to accept it before answering anyway. */
+const ACCEPT_WINDOW_MS = 3000;
+
+/**
+ * EC2 actions (StopInstances, AttachVolume, ...) answer once the cloud has taken the request,
+ * and refuse there and then what the cloud refuses (a device name it does not know). Skyport
+ * queues them as operations; this waits until the operation has finished, or has checkpointed
+ * a result of its own (the provider accepted it), or a short window has passed — and turns a
+ * quick failure into the error the caller should have got.
+ */
+export async function awaitAccepted(broker: Broker, operation: Operation, windowMs = ACCEPT_WINDOW_MS): Promise<Operation> {
+  const deadline = Date.now() + windowMs;
+  for (let delay = 20, current = operation; ; delay = Math.min(delay * 2, 200)) {
+    if (current.status === 'failed' && current.error !== undefined) throw SkyportError.fromJSON(current.error);
+    if (current.status === 'succeeded' || current.status === 'cancelled') return current;
+    if (current.result !== undefined && Object.keys(current.result).length > 0) return current;
+    if (Date.now() >= deadline) return current;
+    await sleep(delay);
+    current = await broker.operations.get(operation.id);
+  }
+}

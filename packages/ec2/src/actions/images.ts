@@ -6,6 +6,7 @@
  */
 import { defineAction } from '../action.js';
 import { Ec2Error } from '../protocol/ec2-error.js';
+import { awaitAccepted } from './await-created.js';
 import { checkId, getAllInProvider } from './ids.js';
 import { readTagSpecifications } from './tag-params.js';
 
@@ -36,6 +37,7 @@ export const createImage = defineAction({
       ...(input.description === undefined ? {} : { description: input.description }),
       ...(input.tags === undefined ? {} : { tags: input.tags }),
     });
+    await awaitAccepted(ctx.broker, operation);
     return { imageId: operation.targetId };
   },
 });
@@ -50,7 +52,7 @@ export const deregisterImage = defineAction({
     const provider = await ctx.provider();
     const [image] = await getAllInProvider('image', [input.imageId], provider.id, ctx.region, (id) => ctx.broker.images.get(id));
     if (image!.public) throw new Ec2Error('AuthFailure', `Not authorized for image:${input.imageId}: it is a public image of provider ${provider.name}; only images made from your instances can be deregistered`);
-    await ctx.broker.images.delete(input.imageId);
+    await awaitAccepted(ctx.broker, await ctx.broker.images.delete(input.imageId));
     return { return: true };
   },
 });

@@ -5,13 +5,14 @@
  * The answer shows the state before and the transitional state after, as EC2 does.
  * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_StopInstances.html
  */
-import { allowsAction, type Instance, type InstanceAction, type InstanceState } from '@skyport/model';
+import { allowsAction, type Instance, type InstanceAction, type InstanceState, type Operation } from '@skyport/model';
 import type { ActionContext } from '../action-context.js';
 import { defineAction } from '../action.js';
 import { ec2State } from '../instance-state-codes.js';
 import { Ec2Error, invalidValue, missingParameter } from '../protocol/ec2-error.js';
 import type { QueryParams } from '../protocol/query-params.js';
 import { items, type XmlFields } from '../protocol/xml-writer.js';
+import { awaitAccepted } from './await-created.js';
 import { checkId, getAllInProvider } from './ids.js';
 
 interface StateChange {
@@ -54,14 +55,16 @@ async function change(ctx: ActionContext, name: ChangeName, input: Input): Promi
     throw new Ec2Error('IncorrectInstanceState', `The instance ${list} ${refused.length > 1 ? 'are' : 'is'} not in a state from which ${refused.length > 1 ? 'they' : 'it'} can be ${spec.verb}`);
   }
   const results: { instance: Instance; after: InstanceState }[] = [];
+  const operations: Operation[] = [];
   for (const instance of instances) {
     if (spec.alreadyThere.includes(instance.state)) {
       results.push({ instance, after: instance.state });
       continue;
     }
-    await ctx.broker.instances.act(instance.id, spec.action, spec.action === 'stop' && input.force ? { force: true } : undefined);
+    operations.push(await ctx.broker.instances.act(instance.id, spec.action, spec.action === 'stop' && input.force ? { force: true } : undefined));
     results.push({ instance, after: spec.after });
   }
+  await Promise.all(operations.map((op) => awaitAccepted(ctx.broker, op)));
   return results;
 }
 

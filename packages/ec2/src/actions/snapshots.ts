@@ -10,7 +10,7 @@ import { invalidValue } from '../protocol/ec2-error.js';
 import { readFilters, type FilterSpec } from '../protocol/filters.js';
 import { items } from '../protocol/xml-writer.js';
 import { ec2SnapshotState, snapshotXml } from '../render/volume-xml.js';
-import { awaitCreated } from './await-created.js';
+import { awaitAccepted, awaitCreated } from './await-created.js';
 import { checkId, getAllInProvider } from './ids.js';
 import { describeResources, readPaging, refuseIdsWithPaging, tagPushDown } from './describe-support.js';
 import { derivedName } from './launch-names.js';
@@ -111,7 +111,7 @@ export const deleteSnapshot = defineAction({
   async run(ctx, input) {
     const provider = await ctx.provider();
     await getAllInProvider('snapshot', [input.snapshotId], provider.id, ctx.region, (id) => ctx.broker.snapshots.get(id));
-    await ctx.broker.snapshots.delete(input.snapshotId);
+    await awaitAccepted(ctx.broker, await ctx.broker.snapshots.delete(input.snapshotId));
     return { return: true };
   },
 });

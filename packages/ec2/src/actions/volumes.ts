@@ -5,6 +5,7 @@
  * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVolume.html
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Volume } from '@skyport/model';
 import { defineAction } from '../action.js';
 import { Ec2Error, invalidCombination, invalidValue, missingParameter } from '../protocol/ec2-error.js';
@@ -12,11 +13,14 @@ import { readFilters, type FilterSpec } from '../protocol/filters.js';
 import type { ProviderCatalog } from '../action-context.js';
 import { items } from '../protocol/xml-writer.js';
 import { attachmentStatus, ec2VolumeState, VOLUME_TYPE, volumeXml } from '../render/volume-xml.js';
-import { awaitCreated } from './await-created.js';
+import { awaitAccepted, awaitCreated } from './await-created.js';
 import { checkId, getAllInProvider } from './ids.js';
 import { describeResources, readPaging, refuseIdsWithPaging, tagPushDown } from './describe-support.js';
 import { derivedName, readClientToken } from './launch-names.js';
 import { readTagSpecifications } from './tag-params.js';
+
+/** How long DetachVolume lets an attachment in progress finish. */
+const SETTLE_MS = 10_000;
 
 function spec(catalog: ProviderCatalog | undefined): FilterSpec<Volume> {
   return {
@@ -141,7 +145,7 @@ export const attachVolume = defineAction({
     const provider = await ctx.provider();
     await getAllInProvider('volume', [input.volumeId], provider.id, ctx.region, (id) => ctx.broker.volumes.get(id));
     await getAllInProvider('instance', [input.instanceId], provider.id, ctx.region, (id) => ctx.broker.instances.get(id));
-    const operation = await ctx.broker.volumes.attach(input.volumeId, input.instanceId, input.device);
+    const operation = await awaitAccepted(ctx.broker, await ctx.broker.volumes.attach(input.volumeId, input.instanceId, input.device));
     return { volumeId: input.volumeId, instanceId: input.instanceId, device: input.device, status: 'attaching', attachTime: new Date(operation.createdAt) };
   },
 });
@@ -162,7 +166,13 @@ export const detachVolume = defineAction({
   },
   async run(ctx, input) {
     const provider = await ctx.provider();
-    const [volume] = await getAllInProvider('volume', [input.volumeId], provider.id, ctx.region, (id) => ctx.broker.volumes.get(id));
+    let [volume] = await getAllInProvider('volume', [input.volumeId], provider.id, ctx.region, (id) => ctx.broker.volumes.get(id));
+    // EC2 shows an attaching volume as in-use, so `wait volume-in-use` returns while the
+    // attachment is still being made; a detach right after must not fail for that.
+    for (let waited = 0; volume!.state === 'attaching' && waited < SETTLE_MS; waited += 100) {
+      await sleep(100);
+      volume = await ctx.broker.volumes.get(input.volumeId);
+    }
     const attachment = volume!.attachment;
     if (attachment === undefined) throw new Ec2Error('IncorrectState', `Volume '${input.volumeId}' is in the '${ec2VolumeState(volume!)}' state and not attached to any instance`);
     if (input.instanceId !== undefined && input.instanceId !== attachment.instanceId) {
@@ -171,7 +181,7 @@ export const detachVolume = defineAction({
     if (input.device !== undefined && input.device !== '' && input.device !== attachment.device) {
       throw invalidCombination(`Volume '${input.volumeId}' is attached as ${attachment.device}, not as ${input.device}`);
     }
-    await ctx.broker.volumes.detach(input.volumeId);
+    await awaitAccepted(ctx.broker, await ctx.broker.volumes.detach(input.volumeId));
     return { volumeId: volume!.id, instanceId: attachment.instanceId, device: attachment.device, status: 'detaching' };
   },
 });
@@ -188,7 +198,7 @@ export const deleteVolume = defineAction({
     if (volume!.attachment !== undefined || volume!.state === 'in-use') {
       throw new Ec2Error('VolumeInUse', `Volume ${input.volumeId} is currently attached to ${volume!.attachment?.instanceId ?? 'an instance'}; detach it first`);
     }
-    await ctx.broker.volumes.delete(input.volumeId);
+    await awaitAccepted(ctx.broker, await ctx.broker.volumes.delete(input.volumeId));
     return { return: true };
   },
 });

@@ -35,7 +35,7 @@ export interface VerifyOptions<P> {
   /** The service name the credential scope must carry (`ec2`). */
   readonly service: string;
   readonly now: Date;
-  /** The secret of an access key and whom it belongs to; `undefined` when the key is unknown. */
+  /** The secret of an access key and whom it belongs to; `undefined` when the key is unknown (or an Ec2Error saying why it is refused). */
   readonly lookup: (accessKeyId: string) => Promise<{ readonly secretAccessKey: string; readonly principal: P } | undefined>;
   /** Allowed distance between the signed time and now; default 15 minutes, as AWS. */
   readonly maxSkewMs?: number;

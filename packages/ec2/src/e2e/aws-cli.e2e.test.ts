@@ -128,10 +128,10 @@ describe('AWS CLI against the EC2 API', () => {
   test('volumes and snapshots, with their waiters', async () => {
     const volumeId = (await aws(['create-volume', '--availability-zone', 'cli-1a', '--size', '1', '--tag-specifications', 'ResourceType=volume,Tags=[{Key=Name,Value=cli-data}]'])).VolumeId;
     await aws(['wait', 'volume-available', '--volume-ids', volumeId]);
-    await aws(['attach-volume', '--volume-id', volumeId, '--instance-id', ids[0]!, '--device', '/dev/sdf']);
+    await aws(['attach-volume', '--volume-id', volumeId, '--instance-id', ids[0]!, '--device', '/dev/vdf']);
     await aws(['wait', 'volume-in-use', '--volume-ids', volumeId]);
     const [volume] = (await aws(['describe-volumes', '--volume-ids', volumeId])).Volumes;
-    assert.deepEqual([volume.State, volume.Attachments[0].InstanceId, volume.Attachments[0].Device], ['in-use', ids[0], '/dev/sdf']);
+    assert.deepEqual([volume.State, volume.Attachments[0].InstanceId, volume.Attachments[0].Device], ['in-use', ids[0], '/dev/vdf']);
     await aws(['detach-volume', '--volume-id', volumeId]);
     await aws(['wait', 'volume-available', '--volume-ids', volumeId]);
     const snapshotId = (await aws(['create-snapshot', '--volume-id', volumeId, '--description', 'nightly'])).SnapshotId;

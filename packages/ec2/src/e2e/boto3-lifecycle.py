@@ -89,15 +89,17 @@ tags = ec2.describe_tags(Filters=[{"Name": "key", "Values": ["team"]}], MaxResul
 assert sorted(t["ResourceId"] for t in tags) == sorted(ids), tags
 ec2.delete_tags(Resources=ids, Tags=[{"Key": "team"}])
 
-volume_id = ec2.create_volume(AvailabilityZone=zones[1], Size=3)["VolumeId"]
+zone = ec2.describe_instances(InstanceIds=ids[:1])["Reservations"][0]["Instances"][0]["Placement"]["AvailabilityZone"]
+assert zone in zones, zone
+volume_id = ec2.create_volume(AvailabilityZone=zone, Size=3)["VolumeId"]
 ec2.get_waiter("volume_available").wait(VolumeIds=[volume_id], WaiterConfig=fast)
-ec2.attach_volume(VolumeId=volume_id, InstanceId=ids[0], Device="/dev/sdg")
+ec2.attach_volume(VolumeId=volume_id, InstanceId=ids[0], Device="/dev/vdg")
 ec2.get_waiter("volume_in_use").wait(VolumeIds=[volume_id], WaiterConfig=fast)
 ec2.detach_volume(VolumeId=volume_id)
 ec2.get_waiter("volume_available").wait(VolumeIds=[volume_id], WaiterConfig=fast)
 snapshot_id = ec2.create_snapshot(VolumeId=volume_id, TagSpecifications=[{"ResourceType": "snapshot", "Tags": [{"Key": "Name", "Value": "py-snap"}]}])["SnapshotId"]
 ec2.get_waiter("snapshot_completed").wait(SnapshotIds=[snapshot_id], WaiterConfig=fast)
-restored = ec2.create_volume(AvailabilityZone=zones[0], SnapshotId=snapshot_id)
+restored = ec2.create_volume(AvailabilityZone=zones[2], SnapshotId=snapshot_id)
 assert restored["Size"] == 3 and restored["SnapshotId"] == snapshot_id, restored
 ec2.get_waiter("volume_available").wait(VolumeIds=[restored["VolumeId"]], WaiterConfig=fast)
 for vid in (volume_id, restored["VolumeId"]):

@@ -52,6 +52,7 @@ import {
   waitUntilVolumeDeleted,
   waitUntilVolumeInUse,
 } from '@aws-sdk/client-ec2';
+import { createEc2Api } from '../create-ec2-api.js';
 import { startEc2Broker, type Ec2TestBroker } from '../testing/ec2-broker.js';
 
 const WAIT = { maxWaitTime: 60, minDelay: 1, maxDelay: 2 };
@@ -239,12 +240,18 @@ describe('AWS SDK for JavaScript v3 against the EC2 API', () => {
     assert.match(volumeId, /^vol-/);
     assert.deepEqual([volume.Size, volume.AvailabilityZone, volume.VolumeType], [2, 'fast-1a', 'standard']);
     await waitUntilVolumeAvailable({ client: ec2, ...WAIT }, { VolumeIds: [volumeId] });
-    const attach = await ec2.send(new AttachVolumeCommand({ VolumeId: volumeId, InstanceId: id!, Device: '/dev/sdf' }));
-    assert.deepEqual([attach.State, attach.Device], ['attaching', '/dev/sdf']);
+    // Device names are the provider's (the sim's are /dev/vdb-/dev/vdz); its refusal comes back at once.
+    const refused = await rejectsWith(ec2.send(new AttachVolumeCommand({ VolumeId: volumeId, InstanceId: id!, Device: '/dev/sdf' })), 'InvalidParameterValue', 400);
+    assert.match(refused.message, /\/dev\/vdb/);
+    const attach = await ec2.send(new AttachVolumeCommand({ VolumeId: volumeId, InstanceId: id!, Device: '/dev/vdf' }));
+    assert.deepEqual([attach.State, attach.Device], ['attaching', '/dev/vdf']);
     await waitUntilVolumeInUse({ client: ec2, ...WAIT }, { VolumeIds: [volumeId] });
     const attached = await ec2.send(new DescribeVolumesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: [id!] }] }));
-    assert.deepEqual(attached.Volumes?.map((v) => [v.VolumeId, v.State, v.Attachments?.[0]?.State]), [[volumeId, 'in-use', 'attached']]);
+    // As at EC2, a volume is in-use from the start of the attachment; the attachment says how far it got.
+    assert.deepEqual(attached.Volumes?.map((v) => [v.VolumeId, v.State, v.Attachments?.[0]?.Device]), [[volumeId, 'in-use', '/dev/vdf']]);
+    assert.ok(['attaching', 'attached'].includes(attached.Volumes![0]!.Attachments![0]!.State!));
     await rejectsWith(ec2.send(new DeleteVolumeCommand({ VolumeId: volumeId })), 'VolumeInUse');
+    // Right after the in-use waiter, the attachment may still be in progress; detach waits for it.
     await ec2.send(new DetachVolumeCommand({ VolumeId: volumeId }));
     await waitUntilVolumeAvailable({ client: ec2, ...WAIT }, { VolumeIds: [volumeId] });
 
@@ -305,14 +312,21 @@ describe('AWS SDK for JavaScript v3 against the EC2 API', () => {
     await rejectsWith(ec2.send(new RunInstancesCommand({ ImageId: imageId, InstanceType: type('huge'), MinCount: 1, MaxCount: 1 })), 'InvalidParameterValue', 400);
   });
 
-  test('a client whose clock is off corrects itself from the Date header', async () => {
-    const skewed = new EC2Client({ endpoint: broker.endpoint, region: broker.region, credentials: broker.key, systemClockOffset: -40 * 60_000 });
+  test('a client whose clock is off is told RequestExpired and corrects itself from the Date header', async () => {
+    // The same broker behind a second EC2 door whose clock runs 40 minutes ahead: to the
+    // client, its own clock is 40 minutes slow.
+    const ahead = await createEc2Api({ service: broker.server.broker, clock: { now: () => new Date(Date.now() + 40 * 60_000) } });
+    const skewed = new EC2Client({ endpoint: await ahead.listen({ host: '127.0.0.1', port: 0 }), region: broker.region, credentials: broker.key });
     try {
       const regions = await skewed.send(new DescribeRegionsCommand({}));
       assert.equal(regions.Regions?.length, 1);
-      assert.ok(Math.abs(skewed.config.systemClockOffset) < 60_000, `offset corrected to ${skewed.config.systemClockOffset}`);
+      assert.ok(Math.abs(skewed.config.systemClockOffset - 40 * 60_000) < 60_000, `offset corrected to ${skewed.config.systemClockOffset} ms`);
+      const noRetry = new EC2Client({ endpoint: broker.endpoint, region: broker.region, credentials: broker.key, systemClockOffset: -40 * 60_000, maxAttempts: 1 });
+      await rejectsWith(noRetry.send(new DescribeRegionsCommand({})), 'RequestExpired', 400);
+      noRetry.destroy();
     } finally {
       skewed.destroy();
+      await ahead.close();
     }
   });
 

@@ -31,7 +31,7 @@ export interface Ec2TestBroker {
 
 export async function startEc2Broker(options: { readonly region?: string; readonly settings?: Record<string, unknown> } = {}): Promise<Ec2TestBroker> {
   const dataDir = await mkdtemp(join(tmpdir(), 'skyport-ec2-'));
-  const config = loadConfig({ SKYPORT_DATA_DIR: dataDir, SKYPORT_PORT: '0', SKYPORT_EC2_PORT: '0', SKYPORT_LOG_LEVEL: 'silent', SKYPORT_SEED_SIM: 'false' });
+  const config = loadConfig({ SKYPORT_DATA_DIR: dataDir, SKYPORT_PORT: '0', SKYPORT_EC2_PORT: '0', SKYPORT_LOG_LEVEL: 'silent', SKYPORT_SEED_SIM: 'false', SKYPORT_SEED_LOCAL: 'false' });
   const server = await startServer(config, { tuning: TUNING });
   try {
     const principal = server.adminToken.principal;

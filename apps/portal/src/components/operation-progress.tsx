@@ -1,0 +1,43 @@
+/**
+ * A long action (202 + operation) as the user follows it: a progress bar and the broker's
+ * message, kept current by `operation.updated` events; a failure shows the API's words.
+ */
+import { useQuery } from '@tanstack/react-query';
+import { isOperationDone, type Operation } from '@skyport/model';
+import { useClient } from '../session/session-provider.js';
+import { queryKeys } from '../api/query-keys.js';
+
+export function OperationProgress({ operation }: { readonly operation: Operation }) {
+  const client = useClient();
+  // Seeded with the operation the action answered; events replace it as it moves.
+  const { data = operation } = useQuery({
+    queryKey: queryKeys.operation(operation.id),
+    queryFn: () => client.operations.get(operation.id),
+    initialData: operation,
+    staleTime: Infinity,
+  });
+  return <OperationLine operation={data} />;
+}
+
+export function OperationLine({ operation }: { readonly operation: Operation }) {
+  const done = isOperationDone(operation.status);
+  return (
+    <div className={`operation operation-${operation.status}`} data-operation={operation.id}>
+      <div className="operation-head">
+        <span className="operation-type">{operation.type}</span>
+        <span className={`badge op-${operation.status}`}>{operation.status}</span>
+      </div>
+      <progress max={100} value={operation.progress} aria-label={`${operation.type} progress`}>
+        {operation.progress}%
+      </progress>
+      {operation.error !== undefined ? (
+        <p className="error-text" role="alert">
+          <span className="error-code">{operation.error.code}</span>
+          {operation.error.message}
+        </p>
+      ) : operation.message !== undefined && !done ? (
+        <p className="muted small">{operation.message}</p>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,92 @@
+/**
+ * The migration machinery of one broker process: the dispatcher that hands waiting VMs to the
+ * job queue, the jobs that run them, and recovery after a crash.
+ */
+import { join } from 'node:path';
+import type { BrokerContext } from '../context.js';
+import type { DiskConverter, MigrationVmRecord } from '../ports/index.js';
+import { MigrationDispatcher, enqueueJob } from './dispatcher.js';
+import type { EngineServices } from './step-types.js';
+import { qemuImgConverter } from './qemu-img-converter.js';
+import { MIGRATION_JOB, runVmJob } from './vm-job.js';
+
+/** How often waiting VMs are looked at even when nothing in this process finished (other brokers may have). */
+const DISPATCH_EVERY_MS = 2_000;
+
+export interface MigrationEngineOptions {
+  /** Default: qemu-img. */
+  readonly converter?: DiskConverter;
+  readonly hurry: (providerId: string) => void;
+}
+
+export class MigrationEngine {
+  readonly services: EngineServices;
+  readonly #dispatcher: MigrationDispatcher;
+  readonly #cancels = new Map<string, () => void>();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(ctx: BrokerContext, options: MigrationEngineOptions) {
+    this.services = { ctx, converter: options.converter ?? qemuImgConverter, exports: new Map(), workDir: join(ctx.dataDir, 'migrations'), hurry: options.hurry };
+    this.#dispatcher = new MigrationDispatcher(this.services);
+  }
+
+  get canConvert(): boolean {
+    return this.services.converter !== undefined;
+  }
+
+  async start(): Promise<void> {
+    const recovered = await this.#dispatcher.recover();
+    if (recovered > 0) this.services.ctx.logger.info({ recovered }, 'migration VMs given new jobs after a restart');
+    this.#dispatcher.kick();
+    this.#timer = setInterval(() => this.#dispatcher.kick(), DISPATCH_EVERY_MS);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Lets go of disks still exported (after the job queue stopped, so no job reads them). */
+  async releaseAll(): Promise<void> {
+    const exports = [...this.services.exports.values()];
+    this.services.exports.clear();
+    await Promise.allSettled(exports.map((disk) => disk.release()));
+  }
+
+  kick(): void {
+    this.#dispatcher.kick();
+  }
+
+  /** Queues a rollback or finalize job for a VM already marked `queued` with its operation id. */
+  enqueue(vm: MigrationVmRecord): Promise<void> {
+    return enqueueJob(this.services, vm);
+  }
+
+  /** Stops a VM's job at once when this process runs it (other processes notice the stored request). */
+  cancelLocal(vmId: string): void {
+    this.#cancels.get(vmId)?.();
+  }
+
+  /** The job queue's entry: migration jobs here, every other operation to `fallback`. */
+  async run(operationId: string, signal: AbortSignal, fallback: () => Promise<void>): Promise<void> {
+    const op = await this.services.ctx.store.operations.get(operationId);
+    if (op?.type !== MIGRATION_JOB) return fallback();
+    if (op.status !== 'running') return;
+    await runVmJob(this.services, op, signal, {
+      register: (vmId, cancel) => {
+        this.#cancels.set(vmId, cancel);
+        return () => {
+          if (this.#cancels.get(vmId) === cancel) this.#cancels.delete(vmId);
+        };
+      },
+      settled: (vm) => {
+        if (vm !== undefined) {
+          this.services.hurry(vm.sourceProviderId);
+          this.services.hurry(vm.targetProviderId);
+        }
+        this.#dispatcher.kick();
+      },
+    });
+  }
+}

@@ -1,0 +1,52 @@
+import { SkyportError, type DiskFormat } from '@skyport/model';
+import { copyFile, fileSize, removeFile, sha256File, stagingPath } from '../staging.js';
+import type { MigrationStep } from '../step-types.js';
+import type { ConvertOutput } from './convert.js';
+import { releaseExport, type ExportOutput } from './export-disk.js';
+
+export interface TransferOutput {
+  readonly path: string;
+  readonly format: DiskFormat;
+  readonly sizeBytes: number;
+  /** Of the bytes read from the source side, and checked again on the staged copy. */
+  readonly sha256: string;
+}
+
+/**
+ * Copies the disk into the target's staging area, hashing it on the way and checking the copy
+ * against that hash, so what the target imports is what the source handed out.
+ */
+export const transferStep: MigrationStep<TransferOutput> = {
+  id: 'transfer',
+  weight: 25,
+  async run(step) {
+    const converted = await step.output<ConvertOutput>('convert');
+    const input = converted.skipped ? await step.output<ExportOutput>('export-disk') : { path: converted.path!, format: converted.format };
+    const dest = stagingPath(step.services.workDir, step.target.record.id, step.vm.id, input.format);
+    await step.checkpoint({ path: dest });
+    const copying = `copying the disk to ${step.target.record.name}'s staging area`;
+    const copied = await copyFile(input.path, dest, {
+      signal: step.signal,
+      onProgress: (done, total) => step.progress({ bytesDone: done, bytesTotal: total, stepPercent: total === 0 ? 100 : (done / total) * 90, message: copying }),
+    });
+    const check = await sha256File(dest, {
+      signal: step.signal,
+      onProgress: (done, total) => step.progress({ bytesDone: copied.bytes, bytesTotal: copied.bytes, stepPercent: 90 + (total === 0 ? 10 : (done / total) * 10), message: 'verifying the copy' }),
+    });
+    if (check !== copied.sha256) {
+      await removeFile(dest);
+      throw new SkyportError('Internal', `the staged copy of ${step.vm.sourceName}'s disk does not match what was read (sha256 ${check} ≠ ${copied.sha256}); the copy is retried on retry`, { retryable: true });
+    }
+    // Done with what was copied: the export handle, or the converted file.
+    if (converted.skipped) await releaseExport(step.services, step.vm.id);
+    else if (converted.path !== undefined) await removeFile(converted.path);
+    return { path: dest, format: input.format, sizeBytes: copied.bytes, sha256: copied.sha256 };
+  },
+  async holds(_step, output) {
+    return (await fileSize(output.path)) === output.sizeBytes;
+  },
+  async compensate(step, output) {
+    const path = output?.path ?? (step.partial['path'] as string | undefined);
+    if (path !== undefined) await removeFile(path);
+  },
+};

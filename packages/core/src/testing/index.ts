@@ -1,0 +1,1 @@
+export { runJobQueueContract, type JobQueueContractOptions, type JobQueueHarness } from './job-queue-contract.js';
