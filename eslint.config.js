@@ -11,6 +11,7 @@ const BOUNDARIES = [
   { files: ['packages/ec2/src/**'], ignores: ['packages/ec2/src/**/*.test.ts', 'packages/ec2/src/testing/**'], forbidden: ['@skyport/store', '@skyport/store/*', '@skyport/driver-*', '@skyport/api', '@skyport/client', '@skyport/cli', '@skyport/server'], why: 'front ends talk to the core only (its tests start the whole server)' },
   { files: ['packages/client/src/**', 'packages/cli/src/**'], forbidden: ['@skyport/core', '@skyport/store', '@skyport/api', '@skyport/driver-*'], why: 'the client and CLI speak REST only' },
   { files: ['packages/store/src/**'], forbidden: ['@skyport/api', '@skyport/driver-*', '@skyport/server'], why: 'the store implements a core port and nothing else' },
+  { files: ['packages/scale-pg/src/**'], ignores: ['packages/scale-pg/src/**/*.test.ts'], forbidden: ['@skyport/store', '@skyport/store/*', '@skyport/api', '@skyport/driver-*', '@skyport/server', '@skyport/client', '@skyport/cli'], why: 'the scale-out adapters implement core ports (JobQueue, EventBus) over PostgreSQL and nothing else' },
   { files: ['apps/portal/src/**'], forbidden: ['@skyport/core', '@skyport/store', '@skyport/store/*', '@skyport/api', '@skyport/ec2', '@skyport/cli', '@skyport/server', '@skyport/driver-*', '@skyport/conformance'], why: 'the portal speaks REST only, through @skyport/client' },
 ];
 

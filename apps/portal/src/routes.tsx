@@ -12,6 +12,9 @@ import { ImagesPage } from './pages/images-page.js';
 import { SecurityGroupsPage } from './pages/security-groups-page.js';
 import { AuditPage } from './pages/audit-page.js';
 import { NotFoundPage } from './pages/not-found-page.js';
+import { MigrationsPage } from './migrations/migrations-page.js';
+import { NewPlanPage } from './migrations/new-plan-page.js';
+import { PlanPage } from './migrations/plan-page.js';
 
 export interface NavEntry {
   readonly path: string;
@@ -29,6 +32,7 @@ export const NAVIGATION: readonly NavEntry[] = [
   { path: '/snapshots', label: 'Snapshots' },
   { path: '/images', label: 'Images' },
   { path: '/security-groups', label: 'Security groups' },
+  { path: '/migrations', label: 'Migrations' },
   { path: '/audit', label: 'Audit log', adminOnly: true },
 ];
 
@@ -42,6 +46,9 @@ const PAGES: readonly (readonly [string, (params: Record<string, string>) => Rea
   ['/snapshots', () => <SnapshotsPage />],
   ['/images', () => <ImagesPage />],
   ['/security-groups', () => <SecurityGroupsPage />],
+  ['/migrations', () => <MigrationsPage />],
+  ['/migrations/new', () => <NewPlanPage />],
+  ['/migrations/:id', (params) => <PlanPage key={params['id']} id={params['id'] ?? ''} />],
   ['/audit', () => <AuditPage />],
 ];
 

@@ -65,7 +65,19 @@ export class PgNotifyEventBus implements EventBus {
     this.#pending.push(event);
     if (this.#pending.length > MAX_PENDING) this.#pending.splice(0, this.#pending.length - MAX_PENDING);
     // Batch everything published in this tick into as few notifications as fit.
-    this.#flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#flush());
+    this.#scheduleFlush();
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushing !== undefined) return;
+    const flushing = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.#flush())
+      .finally(() => {
+        this.#flushing = undefined;
+        // Published while the batch was being sent: send those too.
+        if (this.#pending.length > 0 && this.#client !== undefined && !this.#closed) this.#scheduleFlush();
+      });
+    this.#flushing = flushing;
   }
 
   subscribe(listener: (event: BrokerEvent) => void): () => void {
@@ -96,8 +108,6 @@ export class PgNotifyEventBus implements EventBus {
       }
     } catch (error) {
       this.#options.onError?.(error);
-    } finally {
-      this.#flushing = undefined;
     }
   }
 
@@ -115,7 +125,7 @@ export class PgNotifyEventBus implements EventBus {
       await client.connect();
       await client.query(`listen ${this.#channel}`);
       this.#client = client;
-      this.#flushing ??= this.#flush();
+      this.#scheduleFlush();
     })().finally(() => {
       this.#connecting = undefined;
     });

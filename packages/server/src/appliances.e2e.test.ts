@@ -145,7 +145,8 @@ for (const database of testDatabaseUrls()) {
       const stream = client.events({ types: ['operation.updated'] }, (event) => {
         if (event.type === 'operation.updated' && event.operation.type === 'image.import' && event.operation.message !== undefined) messages.push(`${event.operation.progress}% ${event.operation.message}`);
       }, abort.signal);
-      const started = await client.images.import({ provider, name: 'web-golden', fileName: 'web-appliance.ova' }, fileStream(ova));
+      const request = { provider, name: 'web-golden', fileName: 'web-appliance.ova' };
+      const started = await client.images.import(request, fileStream(ova), { idempotencyKey: `import-${database.dialect}` });
       assert.equal(started.type, 'image.import');
       assert.equal(started.targetKind, 'image');
       const op = await settle(Promise.resolve(started));
@@ -167,6 +168,12 @@ for (const database of testDatabaseUrls()) {
       assert.deepEqual(await listing(join(dataDir, 'uploads')), [], 'the upload is removed once imported');
       assert.deepEqual(await listing(join(dataDir, 'work')), [], 'the work folder is removed');
       imported = { image, op };
+
+      // A retry with the same key gets the same operation, whatever body it sends.
+      const replay = await client.images.import(request, fileStream(ova), { idempotencyKey: `import-${database.dialect}` });
+      assert.equal(replay.id, started.id);
+      await expectError(client.images.import({ ...request, name: 'other' }, fileStream(ova), { idempotencyKey: `import-${database.dialect}` }), 'IdempotencyMismatch', 422);
+      assert.deepEqual(await listing(join(dataDir, 'uploads')), [], 'a replay keeps no upload');
 
       const launched = await settle(client.instances.create({ providerId: provider, name: 'from-ova', imageId: image.id, hardwareProfileId: profile.name }));
       const instance = await client.instances.get(launched.targetId!);

@@ -6,7 +6,7 @@
  */
 import type { QueryClient } from '@tanstack/react-query';
 import type { Page, ProviderView } from '@skyport/client';
-import type { BrokerEvent, Operation } from '@skyport/model';
+import type { BrokerEvent, MigrationPlan, Operation } from '@skyport/model';
 import { queryKeys } from './query-keys.js';
 import type { DebouncedInvalidator } from './debounced-invalidator.js';
 
@@ -69,6 +69,15 @@ export function applyEvent(queryClient: QueryClient, later: DebouncedInvalidator
         next[at] = { ...providers[at]!, ...event.provider };
         return next;
       });
+      return;
+    case 'migration.updated':
+      // The VM moves at once; the plan's derived status, counts and progress follow on a refetch.
+      queryClient.setQueryData<MigrationPlan>(queryKeys.migration(event.planId), (plan) =>
+        plan === undefined ? plan : { ...plan, vms: plan.vms.map((vm) => (vm.id === event.vm.id ? event.vm : vm)) },
+      );
+      later.add(queryKeys.migration(event.planId));
+      later.add(queryKeys.migrations());
+      later.add(['migrations', 'steps', event.planId, event.vm.id]);
       return;
     case 'provider.deleted':
       queryClient.setQueryData<ProviderView[]>(queryKeys.providers(), (providers) => providers?.filter((p) => p.id !== event.providerId));

@@ -2,6 +2,10 @@
 import { useState } from 'react';
 import type { Operation } from '@skyport/model';
 import { OperationProgress } from './operation-progress.js';
+import { ExportProgress } from '../appliances/export-ova.js';
+
+/** Operations whose success leaves a file to download. */
+const EXPORTS = new Set(['image.export', 'instance.export']);
 
 export function useActionLog(): [readonly Operation[], (operation: Operation) => void] {
   const [operations, setOperations] = useState<readonly Operation[]>([]);
@@ -14,9 +18,9 @@ export function ActionLog({ operations }: { readonly operations: readonly Operat
   return (
     <aside className="action-log" aria-label="Recent actions">
       <h2>Recent actions</h2>
-      {operations.map((operation) => (
-        <OperationProgress key={operation.id} operation={operation} />
-      ))}
+      {operations.map((operation) =>
+        EXPORTS.has(operation.type) ? <ExportProgress key={operation.id} operation={operation} /> : <OperationProgress key={operation.id} operation={operation} />,
+      )}
     </aside>
   );
 }

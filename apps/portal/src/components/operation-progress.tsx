@@ -2,21 +2,11 @@
  * A long action (202 + operation) as the user follows it: a progress bar and the broker's
  * message, kept current by `operation.updated` events; a failure shows the API's words.
  */
-import { useQuery } from '@tanstack/react-query';
 import { isOperationDone, type Operation } from '@skyport/model';
-import { useClient } from '../session/session-provider.js';
-import { queryKeys } from '../api/query-keys.js';
+import { useOperation } from './use-operation.js';
 
 export function OperationProgress({ operation }: { readonly operation: Operation }) {
-  const client = useClient();
-  // Seeded with the operation the action answered; events replace it as it moves.
-  const { data = operation } = useQuery({
-    queryKey: queryKeys.operation(operation.id),
-    queryFn: () => client.operations.get(operation.id),
-    initialData: operation,
-    staleTime: Infinity,
-  });
-  return <OperationLine operation={data} />;
+  return <OperationLine operation={useOperation(operation)} />;
 }
 
 export function OperationLine({ operation }: { readonly operation: Operation }) {

@@ -16,6 +16,7 @@ import { InstanceActions } from './instance-actions.js';
 import { InstanceConsole } from './instance-console.js';
 import { InstanceOperations } from './instance-operations.js';
 import { CreateImageForm } from './create-image-form.js';
+import { ExportOva } from '../appliances/export-ova.js';
 
 export function InstanceDetailPage({ id }: { readonly id: string }) {
   const client = useClient();
@@ -39,6 +40,7 @@ export function InstanceDetailPage({ id }: { readonly id: string }) {
   const info = states?.get(instance.state);
   const provider = providers?.find((p) => p.id === instance.providerId);
   const canMakeImage = canChange && provider?.capabilities.imageFromInstance !== undefined && instance.state !== 'terminated';
+  const canExport = canChange && provider?.capabilities.diskExport !== undefined && instance.state !== 'terminated';
 
   return (
     <section className="instance-detail" data-instance={instance.id}>
@@ -117,6 +119,12 @@ export function InstanceDetailPage({ id }: { readonly id: string }) {
         <article className="card" aria-labelledby="image-heading">
           <h2 id="image-heading">Image from this instance</h2>
           <CreateImageForm instance={instance} />
+        </article>
+      ) : null}
+      {canExport ? (
+        <article className="card" aria-labelledby="ova-heading">
+          <h2 id="ova-heading">Export as an appliance (OVA)</h2>
+          <ExportOva kind="instance" id={instance.id} {...(instance.state === 'stopped' ? {} : { disabledReason: `Stop the instance to export it (it is ${instance.state}).` })} />
         </article>
       ) : null}
     </section>

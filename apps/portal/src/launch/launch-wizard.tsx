@@ -27,8 +27,9 @@ export function LaunchWizard() {
   const { canChange } = useRights();
   const { search } = useLocation();
   const { data: providers } = useProviders();
-  const [draft, setDraft] = useState<LaunchDraft>(() => ({ ...EMPTY_DRAFT, providerId: search.get('provider') ?? '' }));
-  const [step, setStep] = useState(0);
+  // `/launch?provider=..&image=..` (from the images page) starts with those chosen.
+  const [draft, setDraft] = useState<LaunchDraft>(() => ({ ...EMPTY_DRAFT, providerId: search.get('provider') ?? '', imageId: search.get('provider') === null ? '' : (search.get('image') ?? '') }));
+  const [step, setStep] = useState(() => (draft.imageId !== '' ? 2 : 0));
   const body = useRef<HTMLDivElement>(null);
   const idempotencyKey = useMemo(createIdempotencyKeys, []);
   const launch = useMutation({

@@ -20,6 +20,11 @@ export interface Session {
   readonly principal: Principal | undefined;
   /** Why the user was sent back to the login page, when it was not their choice. */
   readonly notice: string | undefined;
+  /**
+   * The API token the user typed in (undefined for a cookie session), for the few requests
+   * the client does not make: an upload with progress, a download by link.
+   */
+  readonly token: string | undefined;
   signInWithPassword(userName: string, password: string): Promise<void>;
   signInWithToken(token: string): Promise<void>;
   signOut(): Promise<void>;
@@ -31,14 +36,14 @@ interface State {
   readonly status: SessionStatus;
   readonly client: SkyportClient;
   readonly principal?: Principal;
-  /** The user typed in an API token (rather than logging in with a password). */
-  readonly byToken: boolean;
+  /** The API token the user typed in; a password login leaves it out (its session is a cookie). */
+  readonly token?: string;
   readonly notice?: string;
 }
 
 function initialState(): State {
   const token = tokenStorage.read();
-  return { status: 'checking', client: createPortalClient(token), byToken: token !== undefined };
+  return { status: 'checking', client: createPortalClient(token), ...(token === undefined ? {} : { token }) };
 }
 
 export function SessionProvider({ children }: { readonly children: ReactNode }) {
@@ -47,7 +52,7 @@ export function SessionProvider({ children }: { readonly children: ReactNode }) 
   const expire = useCallback(() => {
     tokenStorage.clear();
     setState((current) =>
-      current.status === 'signed-out' ? current : { status: 'signed-out', client: createPortalClient(), byToken: false, notice: 'Your session has ended: sign in again.' },
+      current.status === 'signed-out' ? current : { status: 'signed-out', client: createPortalClient(), notice: 'Your session has ended: sign in again.' },
     );
   }, []);
 
@@ -77,7 +82,7 @@ export function SessionProvider({ children }: { readonly children: ReactNode }) 
       () => {
         if (cancelled) return;
         tokenStorage.clear();
-        setState({ status: 'signed-out', client: createPortalClient(), byToken: false });
+        setState({ status: 'signed-out', client: createPortalClient() });
       },
     );
     return () => {
@@ -86,36 +91,36 @@ export function SessionProvider({ children }: { readonly children: ReactNode }) 
   }, [state]);
 
   const session = useMemo<Session>(() => {
-    const signIn = async (client: SkyportClient, byToken: boolean) => {
+    const signIn = async (client: SkyportClient, token?: string) => {
       const principal = await client.whoami();
       queryClient.clear();
-      setState({ status: 'signed-in', client, principal, byToken });
+      setState({ status: 'signed-in', client, principal, ...(token === undefined ? {} : { token }) });
     };
     return {
       status: state.status,
       client: state.client,
       principal: state.principal,
       notice: state.notice,
+      token: state.token,
       async signInWithPassword(userName, password) {
         const anonymous = createPortalClient();
         await anonymous.login(userName, password, { cookie: true });
         tokenStorage.clear();
-        await signIn(anonymous, false);
+        await signIn(anonymous);
       },
       async signInWithToken(token) {
         const client = createPortalClient(token);
-        await signIn(client, true);
+        await signIn(client, token);
         tokenStorage.write(token);
       },
       async signOut() {
-        // A password session is a token the broker can revoke; an API token typed in belongs
-        // to the user beyond the portal, so signing out only forgets it here.
-        const credential = state.principal?.credentialId;
-        if (!state.byToken && credential !== undefined) await state.client.tokens.revoke(credential).catch(() => undefined);
+        // A password session ends on the broker; an API token typed in belongs to the user
+        // beyond the portal, so signing out only forgets it here.
+        if (state.token === undefined) await state.client.logout().catch(() => undefined);
         tokenStorage.clear();
         forgetCsrfCookie();
         queryClient.clear();
-        setState({ status: 'signed-out', client: createPortalClient(), byToken: false });
+        setState({ status: 'signed-out', client: createPortalClient() });
       },
     };
   }, [state, queryClient]);

@@ -34,9 +34,9 @@ const ExportBody = Type.Object(
 const ExportParams = Type.Object({ operationId: Type.String({ minLength: 1, description: 'The id of the export operation.' }) });
 
 /**
- * The body as a stream the broker may abandon: when it refuses an upload half-way, the
- * request itself is drained (not destroyed), so the client still gets the error answer.
- * A client that goes away mid-upload fails the stream instead of leaving it hanging.
+ * The body as a stream the broker may abandon: when it stops reading (a refusal half-way, an
+ * idempotent replay), the request itself is drained, not destroyed, so the client still gets
+ * the answer. A client that goes away mid-upload fails the stream instead of leaving it hanging.
  */
 function detachable(payload: Readable): { body: PassThrough; abandon(): void } {
   const body = new PassThrough();
@@ -96,9 +96,10 @@ export const applianceRoutes: RoutePlugin = async (app, { broker }) => {
             createOptions(request.headers),
           );
           return accepted(reply, operation);
-        } catch (error) {
+        } finally {
+          // Whatever the broker left unread (a refusal, or a retry it answered from its
+          // idempotency key without reading) is drained, so the client gets the answer.
           upload.abandon();
-          throw error;
         }
       },
     );

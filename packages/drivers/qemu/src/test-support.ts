@@ -101,7 +101,7 @@ export async function httpGet(address: string, path = '/'): Promise<string> {
   return response.text();
 }
 
-/** Every file under `dir`, relative, sorted. */
+/** Every file under `dir`, relative, sorted (but the state file's temporary copy, present mid-save). */
 export async function filesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];
   const walk = async (d: string): Promise<void> => {
@@ -112,7 +112,7 @@ export async function filesUnder(dir: string): Promise<string[]> {
     }
   };
   await walk(dir);
-  return out.sort();
+  return out.filter((f) => f !== 'state.json.tmp').sort();
 }
 
 /** Pids of live QEMU processes whose command line mentions `needle` (a data folder). */

@@ -28,7 +28,7 @@ const CHANGES = {
   StartInstances: { action: 'start', alreadyThere: ['running', 'pending', 'rebooting'], after: 'pending', verb: 'started' },
   StopInstances: { action: 'stop', alreadyThere: ['stopped', 'stopping'], after: 'stopping', verb: 'stopped' },
   TerminateInstances: { action: 'destroy', alreadyThere: ['terminated', 'shutting-down'], after: 'shutting-down', verb: 'terminated' },
-  RebootInstances: { action: 'reboot', alreadyThere: [], after: 'running', verb: 'rebooted' },
+  RebootInstances: { action: 'reboot', alreadyThere: ['rebooting'], after: 'running', verb: 'rebooted' },
 } as const satisfies Record<string, StateChange>;
 
 type ChangeName = keyof typeof CHANGES;

@@ -6,7 +6,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { CreateInstanceRequest } from '@skyport/core';
-import type { Instance, Operation, Tags } from '@skyport/model';
+import { dimensionDefault, type HardwareProfile, type Instance, type Operation, type Tags } from '@skyport/model';
 import type { ActionContext } from '../action-context.js';
 import { defineAction } from '../action.js';
 import { Ec2Error, invalidCombination, invalidValue, missingParameter } from '../protocol/ec2-error.js';
@@ -79,7 +79,7 @@ function parse(params: QueryParams): RunInstancesInput {
 }
 
 /** What the answer shows for an instance the inventory does not have yet: what was asked. */
-function requested(id: string, request: CreateInstanceRequest, launchedAt: string): Instance {
+function requested(id: string, request: CreateInstanceRequest, profile: HardwareProfile, launchedAt: string): Instance {
   return {
     id,
     providerId: request.providerId,
@@ -88,9 +88,9 @@ function requested(id: string, request: CreateInstanceRequest, launchedAt: strin
     rawState: 'requested',
     imageId: request.imageId,
     hardwareProfileId: request.hardwareProfileId,
-    cpus: 0,
-    memoryMiB: 0,
-    diskGiB: 0,
+    cpus: dimensionDefault(profile.cpus),
+    memoryMiB: dimensionDefault(profile.memoryMiB),
+    diskGiB: dimensionDefault(profile.diskGiB),
     ...(request.locationId === undefined ? {} : { locationId: request.locationId }),
     ...(request.keyName === undefined ? {} : { keyName: request.keyName }),
     ...(request.securityGroupIds === undefined ? {} : { securityGroupIds: request.securityGroupIds }),
@@ -142,7 +142,7 @@ async function run(ctx: ActionContext, input: RunInstancesInput): Promise<XmlFie
   }
   const now = ctx.now().toISOString();
   const instances = await Promise.all(
-    launched.map(async ({ operation, request }) => (await awaitCreated(ctx.broker, operation, (id) => ctx.broker.instances.get(id))) ?? requested(operation.targetId!, request, now)),
+    launched.map(async ({ operation, request }) => (await awaitCreated(ctx.broker, operation, (id) => ctx.broker.instances.get(id))) ?? requested(operation.targetId!, request, profile, now)),
   );
   const groupNames = await groupNamesFor(ctx, instances);
   return {
