@@ -15,6 +15,8 @@ const DEBIAN_PACKAGES = [
   { pkg: 'qemu-system-x86', command: 'qemu-system-x86_64' },
   { pkg: 'genisoimage', command: 'genisoimage' },
   { pkg: 'e2fsprogs', command: '/sbin/mkfs.ext4' },
+  // GRUB's BIOS files, so skyport-tiny's disk also boots by itself (exported and imported again).
+  { pkg: 'grub-pc-bin', command: '/usr/lib/grub/i386-pc/boot.img' },
   // Real EC2 clients for the EC2 API's tests, by full path: another `aws` may come first on PATH.
   { pkg: 'awscli', command: '/usr/bin/aws' },
   // A library, not a command: `command -v` accepts the path of its package file.

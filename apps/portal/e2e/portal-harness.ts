@@ -69,6 +69,8 @@ export async function startPortalHarness(): Promise<PortalHarness> {
     throw error;
   }
   const browser = context;
+  // The suite runs many test files at once on two cores: give the page time, not flakiness.
+  browser.setDefaultTimeout(60_000);
   return {
     server,
     admin,
@@ -92,11 +94,3 @@ export async function signIn(page: Page, url: string, userName: string, password
   await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
 }
 
-/** Resolves once `check` holds, polling; for conditions no locator expresses. */
-export async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

@@ -1,9 +1,11 @@
-/** The portal's small pure pieces: launch request and error routing, filters, paths. */
+/** The portal's small pure pieces: launch request and error routing, filters, paths, rate-limit retries. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EMPTY_DRAFT, STEPS, stepOfField, toRequest } from '../src/launch/launch-draft.js';
 import { nameFilter, parseTagFilter } from '../src/instances/filter-values.js';
 import { matchPath, withQuery } from '../src/router/paths.js';
+import { retryRateLimited } from '../src/api/retry-rate-limited.js';
+import { SkyportError } from '@skyport/model';
 
 test('an API error opens the wizard step of the field it names; others land on the review', () => {
   const step = (field: string | undefined) => STEPS[stepOfField(field)]?.key;
@@ -38,4 +40,25 @@ test('paths match their patterns and carry their filters', () => {
   assert.equal(matchPath('/instances/:id', '/instances'), null);
   assert.equal(withQuery('/instances', { provider: 'prv-1', state: ['running', 'error'], name: '', tag: undefined }), '/instances?provider=prv-1&state=running&state=error');
   assert.equal(withQuery('/instances', {}), '/instances');
+});
+
+test('bulk requests wait out 429 RateLimited as the broker asks, and give up on anything else', async () => {
+  let calls = 0;
+  const limited = () => new SkyportError('RateLimited', 'too many requests from this token', { retryAfterMs: 5 });
+  const answer = await retryRateLimited(async () => {
+    calls += 1;
+    if (calls < 3) throw limited();
+    return 'started';
+  });
+  assert.deepEqual([answer, calls], ['started', 3]);
+  calls = 0;
+  await assert.rejects(
+    retryRateLimited(async () => {
+      calls += 1;
+      throw new SkyportError('InvalidState', 'it is stopped; stop needs it to be running or error');
+    }),
+    { code: 'InvalidState' },
+  );
+  assert.equal(calls, 1);
+  await assert.rejects(retryRateLimited(async () => Promise.reject(limited()), 2), { code: 'RateLimited' });
 });

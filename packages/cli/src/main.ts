@@ -17,6 +17,7 @@ import { registerImages } from './commands/images.js';
 import { registerInstances } from './commands/instances.js';
 import { registerKeys } from './commands/keys.js';
 import { registerLocations } from './commands/locations.js';
+import { registerMigrate } from './commands/migrate.js';
 import { registerOperations } from './commands/operations.js';
 import { registerOva } from './commands/ova.js';
 import { registerProfiles } from './commands/profiles.js';
@@ -52,6 +53,7 @@ Examples:
   $ skyport instances stop i-0123456789abcdef0 --no-wait
   $ skyport operations wait op-0123456789abcdef0
   $ skyport events --type operation.updated
+  $ skyport migrate plan create --name web --source sim-east --target sim-west --instance web-1 --run
 `;
 
 export function buildProgram(environment: CliEnvironment): Command {
@@ -97,6 +99,7 @@ export function buildProgram(environment: CliEnvironment): Command {
   registerAudit(program, environment);
   registerOva(program, environment);
   registerAppliances(program, environment);
+  registerMigrate(program, environment);
   return program;
 }
 

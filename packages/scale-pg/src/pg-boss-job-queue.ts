@@ -26,8 +26,10 @@ export interface PgBossJobQueueOptions {
   readonly retryLimit?: number;
   /** Wait before a failed or interrupted attempt is retried; default 1 s. */
   readonly retryDelaySeconds?: number;
-  /** How often queued operations without a job are looked for (a broker died between storing and sending); default 60 s. */
+  /** How often operations without a live job are looked for (a broker died between storing and sending); default 60 s. */
   readonly sweepIntervalMs?: number;
+  /** How old a queued operation without a job must be before the sweep sends one; default 30 s. */
+  readonly sweepAfterMs?: number;
   /** PostgreSQL schema of pg-boss' tables; default `pgboss`. */
   readonly schema?: string;
   readonly onError?: (error: unknown) => void;
@@ -178,17 +180,27 @@ export class PgBossJobQueue implements JobQueue {
    * Idempotent, so every broker may sweep.
    */
   async #sweep(): Promise<void> {
-    const { store, clock } = this.#options;
-    const before = new Date(clock.now().getTime() - 30_000).toISOString();
-    const page = await store.operations.list({ statuses: ['queued'], limit: 500 });
+    const { store, clock, workerId } = this.#options;
+    const now = clock.now().getTime();
+    const queuedBefore = new Date(now - (this.#options.sweepAfterMs ?? 30_000)).toISOString();
+    // A running row untouched for two expiries whose job is over: its last attempt died when
+    // pg-boss had no retries left. Put it back in the queue (its old claim stays fenced out).
+    const runningBefore = new Date(now - 2 * this.#expireInSeconds * 1000).toISOString();
+    const page = await store.operations.list({ statuses: ['queued', 'running'], limit: 500 });
     for (const op of page.items) {
-      if (op.updatedAt > before || this.#abort.signal.aborted) continue;
+      if (this.#abort.signal.aborted) return;
+      if (op.updatedAt > (op.status === 'queued' ? queuedBefore : runningBefore)) continue;
       const id = operationJobId(op.id);
       const job = await this.#boss.getJobById<OperationJob>(OPERATIONS_QUEUE, id);
-      if (job !== null && (job.state === 'completed' || job.state === 'failed' || job.state === 'cancelled')) {
-        await this.#boss.deleteJob(OPERATIONS_QUEUE, id);
+      const over = job === null || job.state === 'completed' || job.state === 'failed' || job.state === 'cancelled';
+      if (!over) continue;
+      if (op.status === 'running') {
+        await store.operations
+          .update(op.id, { status: 'queued', lockedBy: null, message: `requeued by ${workerId}: its last attempt ended without finishing`, updatedAt: clock.now().toISOString() }, op.lockedBy === null ? undefined : { lockedBy: op.lockedBy, attempts: op.attempts })
+          .catch(() => undefined); // claimed meanwhile: not ours to requeue
       }
-      if (job === null || job.state === 'completed' || job.state === 'failed' || job.state === 'cancelled') await this.#send(op.id);
+      if (job !== null) await this.#boss.deleteJob(OPERATIONS_QUEUE, id);
+      await this.#send(op.id);
     }
     this.#wake?.();
   }

@@ -63,7 +63,9 @@ export class PgNotifyEventBus implements EventBus {
     this.#deliver(event);
     if (this.#closed) return;
     this.#pending.push(event);
-    if (this.#pending.length > MAX_PENDING) this.#pending.splice(0, this.#pending.length - MAX_PENDING);
+    // Bounded only while disconnected (connected, a large sync's events all go out); trimmed in
+    // halves so a long outage costs amortized O(1) per event, not a splice each time.
+    if (this.#client === undefined && this.#pending.length > MAX_PENDING) this.#pending = this.#pending.slice(-MAX_PENDING / 2);
     // Batch everything published in this tick into as few notifications as fit.
     this.#scheduleFlush();
   }

@@ -2,7 +2,8 @@
  * The local cloud as a user meets it through the REST API: a fresh broker adds provider `local`
  * (this host's QEMU) and builds skyport-tiny in the background; an instance launched with a key
  * pair and user-data boots, shows its marker on the console, answers HTTP on its forwarded port,
- * stops, starts, reboots, gets a volume, a snapshot and an image made from it, and is destroyed.
+ * keeps running across a broker restart, stops, starts, reboots, gets a volume, a snapshot and an
+ * image made from it, and is destroyed.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,12 +13,13 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient, type SkyportClient } from '@skyport/client';
 import type { Image, Instance, Operation } from '@skyport/model';
-import { loadConfig, startServer, type RunningServer } from './index.js';
+import { loadConfig, startServer, type RunningServer, type ServerConfig } from './index.js';
 
 const TUNING = { pollFastMs: 200, pollIdleMs: 1000, operationPollMs: 50, retryBaseDelayMs: 20 };
 const BOOTED = /SKYPORT-BOOTED instance=(vm-[0-9a-f]+) hostname=e2e-web /;
 
 let dataDir: string;
+let config: ServerConfig;
 let server: RunningServer;
 let client: SkyportClient;
 
@@ -66,7 +68,7 @@ async function ourQemus(): Promise<number[]> {
 
 before(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'skyport-local-e2e-'));
-  const config = loadConfig({ SKYPORT_DATA_DIR: dataDir, SKYPORT_PORT: '0', SKYPORT_LOG_LEVEL: process.env['E2E_LOG'] ?? 'silent', SKYPORT_SEED_SIM: 'false' });
+  config = loadConfig({ SKYPORT_DATA_DIR: dataDir, SKYPORT_PORT: '0', SKYPORT_LOG_LEVEL: process.env['E2E_LOG'] ?? 'silent', SKYPORT_SEED_SIM: 'false' });
   server = await startServer(config, { tuning: TUNING });
   client = createClient({ baseUrl: server.url, token: server.adminToken.token! });
 });
@@ -110,6 +112,15 @@ test('launch skyport-tiny on the local cloud through the REST API and take it th
   assert.match(firstBoot, /installed 1 SSH public key\(s\) for root: ssh-ed25519 e2e-key/);
   assert.equal((await http(instance)).trim(), guestId, 'HTTP / answers with the instance id the guest was given');
   assert.equal(await http(instance, '/hello.txt'), 'hello through the broker');
+
+  // The broker restarts while the VM runs: the new broker re-attaches to the same QEMU.
+  await server.close();
+  server = await startServer(config, { tuning: TUNING });
+  client = createClient({ baseUrl: server.url, token: server.adminToken.token! });
+  await client.providers.sync('local');
+  instance = await client.instances.get(id);
+  assert.equal(instance.state, 'running', 'the VM kept running across the broker restart');
+  assert.equal((await http(instance)).trim(), guestId, 'and still answers on the same port');
 
   await settle(client.instances.stop(id));
   assert.equal((await client.instances.get(id)).state, 'stopped');

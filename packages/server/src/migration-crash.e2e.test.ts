@@ -28,7 +28,8 @@ const CRASH_POINTS = ['step:stop-source', 'step:transfer', 'created:image', 'ste
 
 interface Broker {
   readonly child: ChildProcess;
-  readonly client: SkyportClient;
+  /** Absent when the broker reached its crash point before it listened (a resumed VM was that quick). */
+  readonly client: SkyportClient | undefined;
   readonly exited: Promise<NodeJS.Signals | number | null>;
 }
 
@@ -57,16 +58,22 @@ describe('migration survives kill -9 of the broker', () => {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
-    const url = await new Promise<string>((resolve, reject) => {
+    const url = await new Promise<string | undefined>((resolve, reject) => {
       const lines = createInterface({ input: child.stdout! });
       lines.on('line', (line) => {
         const ready = /^READY (\S+)$/.exec(line);
         if (ready) resolve(ready[1]!);
       });
-      void exited.then((how) => reject(new Error(`the broker exited (${String(how)}) before it was ready`)));
+      void exited.then((how) => (how === 'SIGKILL' && crashAt !== undefined ? resolve(undefined) : reject(new Error(`the broker exited (${String(how)}) before it was ready`))));
     });
     const token = (await readFile(join(dataDir, 'admin-token'), 'utf8')).trim();
-    return { child, client: createClient({ baseUrl: url, token }), exited };
+    return { child, client: url === undefined ? undefined : createClient({ baseUrl: url, token }), exited };
+  };
+
+  /** The client of a broker that is up (set-up phases start no crash point). */
+  const up = (b: Broker | undefined): SkyportClient => {
+    assert.ok(b?.client, 'the broker is up');
+    return b.client;
   };
 
   const stopBroker = async (): Promise<void> => {
@@ -84,14 +91,20 @@ describe('migration survives kill -9 of the broker', () => {
 
   /** Resolves with `crashed` when the broker killed itself, or the plan when it settled first. */
   const crashOrSettle = async (b: Broker, planId: string): Promise<'crashed' | MigrationPlan> => {
+    const client = b.client;
+    if (client === undefined) return 'crashed';
+    let dead = false;
+    void b.exited.then(() => (dead = true));
     const settled = (async () => {
-      for (;;) {
-        const plan = await b.client.migrations.waitFor(planId, { timeoutSeconds: 5 }).catch(() => undefined);
+      while (!dead) {
+        const plan = await client.migrations.waitFor(planId, { timeoutSeconds: 5 }).catch(() => undefined);
         if (plan !== undefined) return plan;
       }
+      return undefined;
     })();
     const how = await Promise.race([b.exited, settled]);
     if (typeof how === 'object' && how !== null) return how;
+    await settled;
     assert.equal(how, 'SIGKILL', `the broker should die by its own SIGKILL, not ${String(how)}`);
     return 'crashed';
   };
@@ -105,9 +118,9 @@ describe('migration survives kill -9 of the broker', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  test('a plan of three VMs completes exactly once after kills at every step boundary and between a provider call and its checkpoint', async () => {
+  test('a plan of three VMs completes exactly once after kills at every step boundary and between a provider call and its checkpoint', async (t) => {
     broker = await startBroker();
-    const { client } = broker;
+    const client = up(broker);
     await client.providers.add({ name: 'src', driver: 'sim', settings: FAST_SIM });
     const dst = await client.providers.add({ name: 'dst', driver: 'sim', settings: FAST_SIM });
     targetProviderId = dst.id;
@@ -126,16 +139,17 @@ describe('migration survives kill -9 of the broker', () => {
     const crashes: string[] = [];
     for (const [i, point] of CRASH_POINTS.entries()) {
       broker = await startBroker(point);
-      if (i === 0) await broker.client.migrations.run(plan.id);
+      if (i === 0) await up(broker).migrations.run(plan.id);
       const outcome = await crashOrSettle(broker, plan.id);
       if (outcome === 'crashed') crashes.push(point);
       await stopBroker();
       if (outcome !== 'crashed') break;
     }
+    t.diagnostic(`killed at: ${crashes.join(', ')}`);
     assert.ok(crashes.length >= 5, `the broker was killed at ${crashes.join(', ')}`);
 
     broker = await startBroker();
-    const final = await broker.client;
+    const final = up(broker);
     const done = await final.migrations.waitFor(plan.id, { timeoutSeconds: 120 });
     assert.equal(done.status, 'completed', JSON.stringify(done.vms.map((v) => [v.sourceName, v.status, v.step, v.error?.message])));
 
@@ -168,5 +182,60 @@ describe('migration survives kill -9 of the broker', () => {
     assert.equal(allImages.length, 3);
     assert.ok(targetSums.filter((s) => s === sourceSum).length >= 3, 'each target disk holds the source bytes');
     assert.deepEqual(sources.sort(), done.vms.map((v) => v.sourceInstanceId).sort());
+    await stopBroker();
+  });
+
+  test('a cancel interrupted by kills while its steps are undone still removes every target and restarts the sources', async (t) => {
+    broker = await startBroker();
+    const client = up(broker);
+    const [image] = (await client.images.list({ provider: ['src'], name: 'debian-12' })).items;
+    const sources: string[] = [];
+    for (const name of ['undo-1', 'undo-2']) sources.push((await settle(client, client.instances.create({ providerId: 'src', name, imageId: image!.id, hardwareProfileId: 'small' }))).targetId!);
+    const plan = await client.migrations.create({ name: 'undone', sourceProviderId: 'src', targetProviderId: 'dst', instanceIds: sources, options: { maxParallel: 2 } });
+    await stopBroker();
+
+    // Cancelled as soon as a VM creates its target (its image is imported by then); the broker
+    // dies as the undo begins.
+    broker = await startBroker('status:cancelling');
+    const cancelling = up(broker);
+    await cancelling.migrations.run(plan.id);
+    for (;;) {
+      const current = await cancelling.migrations.get(plan.id);
+      if (current.vms.some((v) => v.step === 'create-target')) break;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await cancelling.migrations.cancel(plan.id).catch(() => undefined);
+    const crashes: string[] = [];
+    if ((await crashOrSettle(broker, plan.id)) === 'crashed') crashes.push('status:cancelling');
+    await stopBroker();
+    for (const point of ['undo:create-target', 'undo:import', 'undo:stop-source']) {
+      broker = await startBroker(point);
+      const outcome = await crashOrSettle(broker, plan.id);
+      await stopBroker();
+      if (outcome !== 'crashed') break;
+      crashes.push(point);
+    }
+    t.diagnostic(`killed at: ${crashes.join(', ')}`);
+
+    broker = await startBroker();
+    const final = up(broker);
+    const done = await final.migrations.waitFor(plan.id, { timeoutSeconds: 120 });
+    await final.providers.sync('dst');
+    await final.providers.sync('src');
+    for (const vm of done.vms) {
+      const instances = (await final.instances.list({ provider: ['dst'], tags: { 'skyport:migration': vm.id } })).items.filter((i) => i.state !== 'terminated');
+      const images = (await final.images.list({ provider: ['dst'], name: `skyport-mig-${vm.id}` })).items;
+      if (vm.status === 'cancelled') {
+        assert.deepEqual(instances, [], `${vm.sourceName}: no target instance left`);
+        assert.deepEqual(images, [], `${vm.sourceName}: no image left`);
+        assert.equal((await final.instances.get(vm.sourceInstanceId)).state, 'running', `${vm.sourceName} runs again`);
+      } else {
+        // Cut over before the cancel reached it: exactly one of each.
+        assert.equal(vm.status, 'cut-over', `${vm.sourceName}: ${vm.status} ${JSON.stringify(vm.error)}`);
+        assert.equal(instances.length, 1);
+        assert.equal(images.length, 1);
+      }
+    }
+    assert.ok(done.vms.some((v) => v.status === 'cancelled'), 'at least one VM was cancelled mid-way');
   });
 });

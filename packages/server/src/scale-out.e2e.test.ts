@@ -16,9 +16,10 @@ import { BrokerCluster } from './testing/broker-cluster.js';
 import { simInstanceNames } from './testing/sim-ground-truth.js';
 
 const ENV = {
-  // A dead broker's jobs are retried after 8 s, its polling lease taken over after about 3 s.
+  // A dead broker's jobs are retried after 8 s, its polling lease taken over within about 6 s
+  // (renewed every 2 s: a busy machine may delay a renewal without losing the lease).
   SKYPORT_JOB_EXPIRY_SECONDS: '8',
-  SKYPORT_POLL_LEASE_MS: '3000',
+  SKYPORT_POLL_LEASE_MS: '6000',
 };
 
 async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>): Promise<T> {

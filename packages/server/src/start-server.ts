@@ -32,6 +32,8 @@ export interface StartOptions {
   readonly rateLimits?: Partial<ApiRateLimits>;
   /** The built portal to serve at `/` (default: apps/portal/dist of this checkout). */
   readonly portalDir?: string;
+  /** Called before pollers and job workers start, e.g. to follow events from the very first one. */
+  readonly beforeStart?: (broker: BrokerService, adminToken: AdminToken) => void;
 }
 
 /** Composition root: config -> store, vault, drivers, broker, REST API; then listens. */
@@ -60,6 +62,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     const adminToken = await ensureAdminToken(store, config.dataDir, new Date());
     if (adminToken.createdNow && config.seedSimulatedClouds) await seedSimulatedClouds(broker.as(adminToken.principal));
     if (adminToken.createdNow && config.seedLocalCloud) await seedLocalCloud(broker.as(adminToken.principal));
+    options.beforeStart?.(broker, adminToken);
     await broker.start();
     const app = await createApi({ service: broker, version: VERSION, ...(options.rateLimits === undefined ? {} : { rateLimits: options.rateLimits }), logger: logger.child({ component: 'api' }) });
     await servePortal(app, options.portalDir);

@@ -9,6 +9,7 @@ import { errorMessage } from '../api/errors.js';
 import { ConfirmButton } from '../components/confirm-button.js';
 import type { InstanceRow } from './instance-columns.js';
 import { runOnEach } from './run-on-each.js';
+import { retryRateLimited } from '../api/retry-rate-limited.js';
 
 const LABELS: Readonly<Record<InstanceAction, string>> = { start: 'Start', stop: 'Stop', reboot: 'Reboot', destroy: 'Destroy' };
 const DOING: Readonly<Record<InstanceAction, string>> = { start: 'Starting', stop: 'Stopping', reboot: 'Rebooting', destroy: 'Destroying' };
@@ -38,7 +39,7 @@ export function BulkActions({
   const run = async (action: InstanceAction) => {
     const targets = eligible(action);
     setBusy(action);
-    const results = await runOnEach(targets, (row) => (action === 'destroy' ? client.instances.destroy(row.id) : client.instances[action](row.id)));
+    const results = await runOnEach(targets, (row) => retryRateLimited(() => (action === 'destroy' ? client.instances.destroy(row.id) : client.instances[action](row.id))));
     const failures = results.filter((r) => r.error !== undefined).map((r) => ({ name: r.item.name ?? r.item.id, message: errorMessage(r.error) }));
     setOutcome({ action, started: results.length - failures.length, skipped: selected.length - targets.length, failures });
     setBusy(null);

@@ -7,8 +7,10 @@
 #
 # Environment: SKYPORT_GUEST_DEB_CACHE (where .deb files are kept between builds; default OUT_DIR/../debs),
 # SKYPORT_GUEST_KERNEL_FLAVOUR (default cloud-amd64), SKYPORT_GUEST_DISK_MB (default 512).
-# Needs: apt-get, apt-cache, dpkg-deb, mkfs.ext4 (e2fsprogs), qemu-img (qemu-utils), gzip.
-# No loop mounts and no root rights: the disk is made with `mkfs.ext4 -d`.
+# Needs: apt-get, apt-cache, dpkg-deb, mkfs.ext4 (e2fsprogs), qemu-img (qemu-utils), gzip,
+# grub-mkimage and /usr/lib/grub/i386-pc (grub-pc-bin; only files, it installs no bootloader here).
+# No loop mounts and no root rights: the filesystem is made with `mkfs.ext4 -d` and the disk
+# (MBR, GRUB, one partition) is assembled with dd.
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -23,6 +25,11 @@ need dpkg-deb dpkg
 need mkfs.ext4 e2fsprogs
 need qemu-img qemu-utils
 need gzip gzip
+need grub-mkimage grub-pc-bin
+GRUB_DIR=/usr/lib/grub/i386-pc
+[ -f "$GRUB_DIR/boot.img" ] || fail "$GRUB_DIR/boot.img is missing; install it: apt-get install -y --no-install-recommends grub-pc-bin"
+# The kernel arguments of a firmware boot; the driver's direct kernel boot uses the same (guest-build.ts).
+APPEND="quiet panic=-1 cryptomgr.notests skyport.root=/dev/vda1"
 
 # The meta package names the current kernel ABI (e.g. linux-image-6.1.0-56-cloud-amd64).
 KPKG=$(apt-cache depends "linux-image-$FLAVOUR" 2>/dev/null | awk '/Depends: linux-image-/{print $2; exit}')
@@ -36,6 +43,7 @@ if [ "${1:-}" = "--print-inputs" ]; then
   echo "kernel=$KPKG=$KVERSION"
   echo "busybox=busybox-static=$BBVERSION"
   echo "disk-mb=$DISK_MB"
+  echo "grub=$(grub-mkimage --version 2>/dev/null | head -n 1)"
   exit 0
 fi
 
@@ -90,7 +98,9 @@ for m in virtio_pci virtio_blk virtio_net isofs button evdev; do add_module "$m"
 echo "$ORDER" > "$R/lib/modules/order"
 (cd "$R" && find . | LC_ALL=C sort | "$BUSYBOX" cpio -o -H newc -R 0:0 2>/dev/null | gzip -6 > "$WORK/initrd.img")
 
-# ---- root disk: busybox with its applet links, busybox init, the boot scripts.
+# ---- root disk: one MBR partition (ext4) holding busybox with its applet links, busybox init,
+# the boot scripts, and /boot (kernel, initramfs, GRUB's config), so the disk also boots by
+# itself through the firmware, e.g. once exported as an OVA and imported again.
 D=$WORK/rootfs
 mkdir -p "$D"
 cp -R "$HERE/rootfs/." "$D/"
@@ -104,13 +114,31 @@ chmod 700 "$D/root"
 chmod 1777 "$D/tmp"
 chmod 755 "$D/etc/init.d/rcS" "$D/etc/init.d/rcK" "$D/etc/acpi/PWRF/00000080" "$D/usr/lib/skyport/"*.sh "$D/var/www/cgi-bin/"*
 printf 'NAME=skyport-tiny\nID=skyport-tiny\nKERNEL=%s\nBUSYBOX=%s\n' "$KVERSION" "$BBVERSION" > "$D/etc/os-release"
+mkdir -p "$D/boot/grub"
+cp "$WORK/vmlinuz" "$D/boot/vmlinuz"
+cp "$WORK/initrd.img" "$D/boot/initrd.img"
+printf 'set timeout=0\nlinux /boot/vmlinuz console=ttyS0 %s\ninitrd /boot/initrd.img\nboot\n' "$APPEND" > "$D/boot/grub/grub.cfg"
+PART_SECTORS=$(( (DISK_MB - 1) * 2048 ))
+truncate -s "$((DISK_MB - 1))M" "$WORK/part.raw"
+mkfs.ext4 -q -F -L skyport-root -E lazy_itable_init=0,lazy_journal_init=0,root_owner=0:0 -d "$D" "$WORK/part.raw"
 truncate -s "${DISK_MB}M" "$WORK/disk.raw"
-mkfs.ext4 -q -F -L skyport-root -E lazy_itable_init=0,lazy_journal_init=0,root_owner=0:0 -d "$D" "$WORK/disk.raw"
+dd if="$WORK/part.raw" of="$WORK/disk.raw" bs=1M seek=1 conv=notrunc 2>/dev/null
+rm "$WORK/part.raw"
+# MBR: GRUB's boot code (440 bytes), then partition 1 (bootable, Linux, LBA 2048..end), then 55 AA.
+# GRUB's core image goes in the gap before the partition, at sector 1, where boot.img looks for it.
+dd if="$GRUB_DIR/boot.img" of="$WORK/disk.raw" bs=440 count=1 conv=notrunc 2>/dev/null
+byte() { printf "\\$(printf %03o "$1")"; }
+le32() { byte $(($1 & 255)); byte $((($1 >> 8) & 255)); byte $((($1 >> 16) & 255)); byte $((($1 >> 24) & 255)); }
+{ byte 128; byte 0; byte 0; byte 0; byte 131; byte 0; byte 0; byte 0; le32 2048; le32 "$PART_SECTORS"; } | dd of="$WORK/disk.raw" bs=1 seek=446 conv=notrunc 2>/dev/null
+{ byte 85; byte 170; } | dd of="$WORK/disk.raw" bs=1 seek=510 conv=notrunc 2>/dev/null
+grub-mkimage -O i386-pc -d "$GRUB_DIR" -o "$WORK/core.img" -p '(hd0,msdos1)/boot/grub' biosdisk part_msdos ext2 linux normal configfile
+[ "$(stat -c %s "$WORK/core.img")" -lt $((2047 * 512)) ] || fail "GRUB's core image does not fit before the partition"
+dd if="$WORK/core.img" of="$WORK/disk.raw" bs=512 seek=1 conv=notrunc 2>/dev/null
 qemu-img convert -f raw -O qcow2 "$WORK/disk.raw" "$WORK/disk.qcow2"
 
 # Publish the artifacts only when all of them exist.
 mv "$WORK/vmlinuz" "$WORK/initrd.img" "$WORK/disk.qcow2" "$OUT/"
 cat > "$OUT/manifest.json" <<EOF
-{"kernelPackage":"$KPKG","kernelVersion":"$KVERSION","busyboxVersion":"$BBVERSION","modules":"$(echo $ORDER)","diskMiB":$DISK_MB,"builtAt":"$(date -u +%Y-%m-%dT%H:%M:%SZ)"}
+{"kernelPackage":"$KPKG","kernelVersion":"$KVERSION","busyboxVersion":"$BBVERSION","modules":"$(echo $ORDER)","diskMiB":$DISK_MB,"append":"$APPEND","builtAt":"$(date -u +%Y-%m-%dT%H:%M:%SZ)"}
 EOF
 echo "build-guest: built skyport-tiny from $KPKG $KVERSION and busybox-static $BBVERSION into $OUT"

@@ -24,6 +24,8 @@ export interface GuestManifest {
   readonly busyboxVersion: string;
   readonly modules: string;
   readonly diskMiB: number;
+  /** Kernel arguments (the driver adds `console=ttyS0`); the disk's own GRUB boots with the same. */
+  readonly append: string;
   readonly builtAt: string;
 }
 
@@ -35,9 +37,6 @@ export interface GuestArtifacts {
   readonly disk: string;
   readonly manifest: GuestManifest;
 }
-
-/** Kernel arguments skyport-tiny boots with (the driver adds `console=ttyS0`). */
-export const GUEST_APPEND = 'quiet panic=-1 cryptomgr.notests skyport.root=/dev/vda';
 
 async function filesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -56,7 +55,8 @@ export interface BuildEnvironment {
 }
 
 function builderEnv(cacheDir: string, environment: BuildEnvironment): NodeJS.ProcessEnv {
-  const path = [...(environment.extraPath ?? []), process.env['PATH'] ?? ''].join(':');
+  // mkfs.ext4 lives in /sbin, which a non-root user's PATH often lacks.
+  const path = [...(environment.extraPath ?? []), process.env['PATH'] ?? '', '/usr/sbin', '/sbin'].join(':');
   return { ...process.env, PATH: path, SKYPORT_GUEST_DEB_CACHE: join(cacheDir, 'guest', 'debs'), LC_ALL: 'C' };
 }
 

@@ -1,11 +1,12 @@
 /**
  * The image store: base disks in `images/<id>/`, never written once available (instances write
- * to their own overlays). Images come from the built-in guest build (skyport-tiny), from imports
- * (converted to qcow2 after the safety checks) and from stopped instances (overlay flattened).
+ * to their own overlays). Images come from the built-in guest build (skyport-tiny, see
+ * guest-image.ts), from imports (converted to qcow2 after the safety checks) and from stopped
+ * instances (overlay flattened).
  */
 import { constants } from 'node:fs';
 import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { DriverImportImageRequest, ExportedDisk, NativeImage } from '@skyport/core';
 import { SkyportError, type Tags } from '@skyport/model';
 import { checkImageSafety, checkRawIsRaw } from './disk-safety.js';
@@ -13,15 +14,11 @@ import type { DriverContext } from './driver-context.js';
 import { GIB } from './driver-context.js';
 import type { ImageRecord } from './driver-state.js';
 import { alreadyExists, invalidArgument, invalidState, messageOf, notFound, unsupported } from './errors.js';
-import { ensureGuestArtifacts, GUEST_APPEND, type GuestArtifacts } from './guest-build.js';
 import { QEMU_FORMAT } from './qemu-img.js';
 import { newNativeId } from './native-ids.js';
 import { checkName, validTags } from './tag-rules.js';
 
-export const GUEST_IMAGE_ID = 'skyport-tiny';
 export const IMPORT_FORMATS = ['qcow2', 'raw', 'vmdk', 'vhd', 'vhdx'] as const;
-/** A failed guest build is tried again after this long (e.g. once a missing tool is installed). */
-const GUEST_RETRY_MS = 60_000;
 
 export function imageView(record: ImageRecord): NativeImage {
   return {
@@ -40,14 +37,10 @@ export function imageView(record: ImageRecord): NativeImage {
 
 export class ImageService {
   readonly #exportRefs = new Map<string, number>();
-  #guestBuild: Promise<GuestArtifacts | undefined> | undefined;
-  #guestFailedAt = 0;
 
   constructor(private readonly ctx: DriverContext) {}
 
   list(): NativeImage[] {
-    const guest = this.#find(GUEST_IMAGE_ID);
-    if (guest?.state === 'failed' && Date.now() - this.#guestFailedAt > GUEST_RETRY_MS) void this.ensureGuestImage().catch(() => undefined);
     return this.ctx.state.images.filter((i) => i.deregistered !== true).map(imageView);
   }
 
@@ -56,74 +49,6 @@ export class ImageService {
     const record = this.#find(id);
     if (record === undefined) throw notFound('image', id, field);
     return record;
-  }
-
-  /** Registers skyport-tiny as `pending` and builds it in the background (or reuses the host's cached build). */
-  async ensureGuestImage(): Promise<void> {
-    if (!this.ctx.settings.guestImage) return;
-    let record = this.ctx.state.images.find((i) => i.id === GUEST_IMAGE_ID);
-    if (record?.state === 'available') return;
-    if (this.#guestBuild !== undefined && record?.state === 'pending') return;
-    if (record === undefined) {
-      record = {
-        id: GUEST_IMAGE_ID,
-        name: GUEST_IMAGE_ID,
-        description: 'Tiny Linux guest built on this host from Debian packages (cloud kernel, busybox): boot marker on the console, NoCloud user-data, HTTP on port 80',
-        os: 'linux',
-        architecture: 'x86_64',
-        state: 'pending',
-        virtualSizeBytes: 0,
-        public: true,
-        tags: {},
-        createdAt: new Date().toISOString(),
-      };
-      this.ctx.state.images.push(record);
-    }
-    record.state = 'pending';
-    await this.ctx.save();
-    const target = record;
-    this.#guestBuild = this.#buildGuest(target);
-  }
-
-  /** The guest build's kernel and initramfs (for the KVM probe), once available. */
-  async guestArtifacts(): Promise<{ key: string; kernel: string; initrd: string } | undefined> {
-    const record = this.ctx.state.images.find((i) => i.id === GUEST_IMAGE_ID);
-    if (record?.state === 'pending' && this.#guestBuild !== undefined) await this.#guestBuild;
-    if (record?.state !== 'available' || record.boot?.initrd === undefined) return undefined;
-    const dir = this.ctx.layout.imageDir(record.id);
-    return { key: record.buildKey ?? 'unknown', kernel: join(dir, record.boot.kernel), initrd: join(dir, record.boot.initrd) };
-  }
-
-  async #buildGuest(record: ImageRecord): Promise<GuestArtifacts | undefined> {
-    const dir = this.ctx.layout.imageDir(record.id);
-    try {
-      const artifacts = await ensureGuestArtifacts(this.ctx.settings.cacheDir, { extraPath: [dirname(this.ctx.tools.qemuImg)], signal: this.ctx.tasks.signal });
-      await rm(dir, { recursive: true, force: true });
-      await mkdir(dir, { recursive: true });
-      // Copy-on-write clones where the filesystem has them: instances never write these files.
-      for (const [from, to] of [[artifacts.kernel, 'vmlinuz'], [artifacts.initrd, 'initrd.img'], [artifacts.disk, 'disk.qcow2']] as const) {
-        await copyFile(from, join(dir, to), constants.COPYFILE_FICLONE);
-      }
-      const info = await this.ctx.qemuImg.info(join(dir, 'disk.qcow2'), 'qcow2');
-      record.virtualSizeBytes = info['virtual-size'];
-      record.boot = { kernel: 'vmlinuz', initrd: 'initrd.img', append: GUEST_APPEND };
-      record.buildKey = artifacts.key;
-      record.description = `Tiny Linux guest built on this host from Debian packages (${artifacts.manifest.kernelPackage} ${artifacts.manifest.kernelVersion}, busybox-static ${artifacts.manifest.busyboxVersion}): boot marker on the console, NoCloud user-data, HTTP on port 80`;
-      record.state = 'available';
-      await this.ctx.save();
-      return artifacts;
-    } catch (error) {
-      await rm(dir, { recursive: true, force: true });
-      // A closing driver leaves the image pending; the next one builds again.
-      if (this.ctx.tasks.closed) return undefined;
-      this.#guestFailedAt = Date.now();
-      record.state = 'failed';
-      record.description = `skyport-tiny could not be built on this host: ${messageOf(error)}`;
-      await this.ctx.save().catch(() => undefined);
-      return undefined;
-    } finally {
-      this.#guestBuild = undefined;
-    }
   }
 
   async importImage(request: DriverImportImageRequest): Promise<NativeImage> {
@@ -315,7 +240,7 @@ export class ImageService {
   /** After a restart, images whose making was interrupted cannot finish: say so. */
   async recoverInterrupted(): Promise<void> {
     for (const image of this.ctx.state.images) {
-      if (image.state === 'pending' && image.id !== GUEST_IMAGE_ID) {
+      if (image.state === 'pending' && !image.public) {
         image.state = 'failed';
         image.description = 'the broker stopped while this image was being made; delete it and make it again';
         await rm(join(this.ctx.layout.imageDir(image.id), 'disk.qcow2.partial'), { force: true });

@@ -13,6 +13,7 @@ import type { InstanceRecord, RawInstanceState } from './driver-state.js';
 import { invalidState, messageOf, notFound } from './errors.js';
 import { classifyExit, classifyVanished } from './exit-reason.js';
 import { readTail } from './file-tail.js';
+import type { GuestImage } from './guest-image.js';
 import type { ImageService } from './image-service.js';
 import { instanceView, RAW_TO_STATE, terminatedView } from './instance-view.js';
 import { checkMemoryAvailable, validateCreate } from './instance-validation.js';
@@ -38,6 +39,7 @@ export class InstanceService {
   constructor(
     private readonly ctx: DriverContext,
     private readonly images: ImageService,
+    private readonly guest: GuestImage,
   ) {}
 
   list(): NativeInstance[] {
@@ -82,12 +84,17 @@ export class InstanceService {
     try {
       await mkdir(dir, { recursive: true });
       const size = Math.max(valid.image.virtualSizeBytes, valid.diskGiB * GIB);
-      await this.ctx.qemuImg.createOverlay(this.ctx.layout.instanceFile(id, 'root.qcow2'), this.ctx.layout.imageDisk(valid.image.id), size);
-      await writeSeedIso(
-        this.ctx.layout.instanceFile(id, 'seed.iso'),
-        { instanceId: id, hostname: hostnameFor(valid.name), publicKeys: valid.publicKeys, ...(valid.userData === undefined ? {} : { userData: valid.userData }) },
-        this.ctx.tools.genisoimage,
-      );
+      // Two independent tool runs: side by side, they add one tool's start-up time to a launch, not
+      // two. Both finish before any cleanup, so nothing writes into a removed folder.
+      const made = await Promise.allSettled([
+        this.ctx.qemuImg.createOverlay(this.ctx.layout.instanceFile(id, 'root.qcow2'), this.ctx.layout.imageDisk(valid.image.id), size),
+        writeSeedIso(
+          this.ctx.layout.instanceFile(id, 'seed.iso'),
+          { instanceId: id, hostname: hostnameFor(valid.name), publicKeys: valid.publicKeys, ...(valid.userData === undefined ? {} : { userData: valid.userData }) },
+          this.ctx.tools.genisoimage,
+        ),
+      ]);
+      for (const result of made) if (result.status === 'rejected') throw result.reason;
       this.ctx.state.instances.push(record);
       await this.ctx.save();
     } catch (error) {
@@ -103,6 +110,8 @@ export class InstanceService {
     const record = this.record(id);
     this.#require(record, 'start', ['shutoff', 'crashed']);
     await checkMemoryAvailable(record.memoryMiB);
+    // Again after the await: a concurrent start may have been accepted meanwhile.
+    this.#require(record, 'start', ['shutoff', 'crashed']);
     await this.#setState(record, 'starting');
     this.ctx.tasks.background(id, () => this.#boot(record));
   }
@@ -193,7 +202,7 @@ export class InstanceService {
   /** The accelerator every boot uses, decided once per driver (the probe itself is cached per host). */
   accelerator(): Promise<AcceleratorChoice> {
     this.#accelerator ??= (async (): Promise<AcceleratorChoice> => {
-      const guest = this.ctx.settings.accelerator === 'auto' ? await this.images.guestArtifacts() : undefined;
+      const guest = this.ctx.settings.accelerator === 'auto' ? await this.guest.artifacts() : undefined;
       return chooseAccelerator(this.ctx.settings.accelerator, {
         qemuSystem: this.ctx.tools.qemuSystem,
         cacheDir: this.ctx.settings.cacheDir,
@@ -210,6 +219,11 @@ export class InstanceService {
 
   async #boot(record: InstanceRecord): Promise<void> {
     if (this.ctx.tasks.closed || record.state === 'deleting') return;
+    // Never a second QEMU on the same disks.
+    if (this.ctx.vms.get(record.id)?.running === true) {
+      await this.#setState(record, 'running');
+      return;
+    }
     try {
       const { accelerator } = await this.accelerator();
       const vm = await launchVm(this.ctx, record, accelerator);
@@ -252,9 +266,12 @@ export class InstanceService {
       } else {
         await vm.qmp.execute('system_powerdown').catch(() => undefined);
         const timeoutMs = this.ctx.settings.stopTimeoutMs;
-        const ended = await Promise.race([vm.exited.then(() => true), sleep(timeoutMs, false, { signal: this.ctx.tasks.signal }).catch(() => 'closing' as const)]);
+        const settled = new AbortController();
+        const timeout = sleep(timeoutMs, false, { signal: AbortSignal.any([settled.signal, this.ctx.tasks.signal]) }).catch(() => 'aborted' as const);
+        const ended = await Promise.race([vm.exited.then(() => true), timeout]);
+        settled.abort(); // no timer left behind once the guest is off
         // The driver is closing: leave the VM to the next broker, which finishes the stop.
-        if (ended === 'closing') return;
+        if (ended === 'aborted' || (ended !== true && this.ctx.tasks.closed)) return;
         if (ended === false) {
           await vm.quit(QUIT_GRACE_MS);
           reason = `the guest did not power off within ${Math.round(timeoutMs / 1000)} s of the ACPI power button, so QEMU was stopped hard`;

@@ -30,6 +30,7 @@ import type { DriverContext } from './driver-context.js';
 import { StateFile } from './driver-state.js';
 import { invalidArgument, unavailable, unsupported } from './errors.js';
 import { findHostTools } from './host-tools.js';
+import { GuestImage } from './guest-image.js';
 import { ImageService } from './image-service.js';
 import { InstanceService } from './instance-service.js';
 import { KeyPairService } from './key-pair-service.js';
@@ -42,6 +43,7 @@ import { VolumeService } from './volume-service.js';
 
 interface Services {
   readonly ctx: DriverContext;
+  readonly guest: GuestImage;
   readonly images: ImageService;
   readonly instances: InstanceService;
   readonly volumes: VolumeService;
@@ -89,7 +91,9 @@ export class QemuCloudDriver implements CloudDriver {
   }
 
   async listImages(): Promise<NativeImage[]> {
-    return (await this.#services()).images.list();
+    const s = await this.#services();
+    s.guest.retryIfFailed();
+    return s.images.list();
   }
 
   async listInstances(): Promise<NativeInstance[]> {
@@ -254,8 +258,9 @@ export class QemuCloudDriver implements CloudDriver {
         save: () => stateFile.save(state),
       };
       opened = ctx;
+      const guest = new GuestImage(ctx);
       const images = new ImageService(ctx);
-      const instances = new InstanceService(ctx, images);
+      const instances = new InstanceService(ctx, images, guest);
       const volumes = new VolumeService(ctx, instances);
       const snapshots = new SnapshotService(ctx, volumes);
       const keyPairs = new KeyPairService(ctx);
@@ -263,8 +268,8 @@ export class QemuCloudDriver implements CloudDriver {
       await volumes.recover();
       await snapshots.recover();
       await images.recoverInterrupted();
-      await images.ensureGuestImage();
-      return { ctx, images, instances, volumes, snapshots, keyPairs, release };
+      await guest.ensure();
+      return { ctx, guest, images, instances, volumes, snapshots, keyPairs, release };
     } catch (error) {
       if (opened !== undefined) {
         await opened.tasks.close();

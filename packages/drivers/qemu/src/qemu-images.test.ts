@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { stat, truncate, writeFile } from 'node:fs/promises';
+import { readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CloudDriver } from '@skyport/core';
 import type { DiskFormat } from '@skyport/model';
@@ -172,4 +172,22 @@ test('an image made from a stopped instance keeps what the guest wrote; deleting
   assert.ok(!(await filesUnder(dataDir)).some((f) => f.startsWith(join('images', image.nativeId))), 'and goes with its last instance');
   const builtIn = await rejection(driver.deleteImage!('skyport-tiny'));
   assert.equal(builtIn.code, 'InvalidArgument');
+});
+
+test("skyport-tiny's disk boots by itself through the firmware: exported, imported and launched like any disk", async (t) => {
+  const { driver, dataDir } = await readyDriver(t);
+  const exported = await driver.exportDisk!('image', 'skyport-tiny');
+  let copy;
+  try {
+    copy = await driver.importImage!({ name: 'tiny-copy', path: exported.path, format: 'qcow2', architecture: 'x86_64', os: 'linux' });
+  } finally {
+    await exported.release();
+  }
+  const instance = await driver.createInstance({ ...TINY, imageId: copy.nativeId, name: 'from-copy' });
+  await waitForState(driver, instance.nativeId, 'running');
+  const recorded = JSON.parse(await readFile(join(dataDir, 'instances', instance.nativeId, 'qemu-args.json'), 'utf8')) as { args: string[] };
+  assert.ok(!recorded.args.includes('-kernel'), 'an imported disk boots through the firmware, not by direct kernel boot');
+  assert.ok(recorded.args.includes('virtio-blk-pci,drive=root,addr=0x4,bootindex=0'));
+  const console = await waitForConsole(driver, instance.nativeId, /SKYPORT-BOOTED/, 180_000);
+  assert.match(console, new RegExp(`SKYPORT-BOOTED instance=${instance.nativeId} hostname=from-copy `));
 });

@@ -128,7 +128,7 @@ export class VmProcess {
   async quit(graceMs = 5_000): Promise<ExitInfo> {
     if (this.running) {
       await this.qmp.execute('quit').catch(() => undefined);
-      const ended = await Promise.race([this.exited.then(() => true), sleep(graceMs).then(() => false)]);
+      const ended = await Promise.race([this.exited.then(() => true), sleep(graceMs, false, { ref: false })]);
       if (!ended) this.kill();
     }
     return this.exited;

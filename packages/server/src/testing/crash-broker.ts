@@ -5,6 +5,7 @@
  *
  *   step:<step>       a migration VM starts <step> (its `started` entry is stored)
  *   status:<status>   a migration VM reaches <status>
+ *   undo:<step>       a migration VM being cancelled or rolled back starts undoing <step>
  *   created:<kind>    the broker records a new <kind> (image, instance) of the migration's target,
  *                     after the provider made it and before the step checkpoints its id
  *
@@ -21,16 +22,21 @@ function matches(event: BrokerEvent, rule: string): boolean {
   const [kind, value] = rule.split(':');
   if (kind === 'step') return event.type === 'migration.updated' && event.vm.status === 'running' && event.vm.step === value;
   if (kind === 'status') return event.type === 'migration.updated' && event.vm.status === value;
+  if (kind === 'undo') return event.type === 'migration.updated' && (event.vm.status === 'cancelling' || event.vm.status === 'rolling-back') && event.vm.step === value;
   if (kind === 'created') return event.type === 'resource.created' && event.kind === value && (targetProvider === undefined || event.providerId === targetProvider);
-  throw new Error(`SKYPORT_CRASH_AT "${rule}" is not step:<step>, status:<status> or created:<kind>`);
+  throw new Error(`SKYPORT_CRASH_AT "${rule}" is not step:<step>, status:<status>, undo:<step> or created:<kind>`);
 }
 
-const server = await startServer(loadConfig(), { tuning });
-if (crashAt !== undefined && crashAt !== '') {
-  server.broker.as(server.adminToken.principal).events.subscribe((event) => {
-    if (matches(event, crashAt)) process.kill(process.pid, 'SIGKILL');
-  });
-}
+// Subscribed before the workers start: a resumed VM may reach the crash point at once.
+const server = await startServer(loadConfig(), {
+  tuning,
+  beforeStart: (broker, admin) => {
+    if (crashAt === undefined || crashAt === '') return;
+    broker.as(admin.principal).events.subscribe((event) => {
+      if (matches(event, crashAt)) process.kill(process.pid, 'SIGKILL');
+    });
+  },
+});
 process.stdout.write(`READY ${server.url}\n`);
 process.on('SIGTERM', () => {
   void server.close().then(() => process.exit(0));
