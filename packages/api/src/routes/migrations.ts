@@ -42,7 +42,14 @@ export const MigrationVmSelectionBody = Type.Object(
 const VmParams = Type.Object({ id: Type.String({ minLength: 1, description: 'The plan id.' }), vmId: Type.String({ minLength: 1, description: 'The VM id.' }) });
 
 const planReply = (description: string) => ({ 200: Type.Ref(MigrationPlanSchema, { description }), ...errorResponses });
-const acceptedPlan = (description: string) => ({ 202: Type.Ref(MigrationPlanSchema, { description: `${description} Follow the plan at its URL (Location) or with .../wait.` }), ...errorResponses });
+const acceptedPlan = (description: string) => ({
+  202: Type.Ref(MigrationPlanSchema, {
+    description: `${description} Follow the plan at its URL (Location) or with .../wait.`,
+    // Read by @fastify/swagger into the response's `headers`; the serializer ignores it.
+    headers: { location: { type: 'string', description: 'The plan: /api/v1/migrations/{id}.' } },
+  }),
+  ...errorResponses,
+});
 
 export const migrationRoutes: RoutePlugin = async (app, { broker, shutdown }) => {
   const location = (id: string) => `${API_PREFIX}/migrations/${id}`;

@@ -23,7 +23,12 @@ export const transferStep: MigrationStep<TransferOutput> = {
     const converted = await step.output<ConvertOutput>('convert');
     const input = converted.skipped ? await step.output<ExportOutput>('export-disk') : { path: converted.path!, format: converted.format };
     const dest = stagingPath(step.services.workDir, step.target.record.id, step.vm.id, input.format);
-    await step.checkpoint({ path: dest });
+    // A copy left by an interrupted run is continued only from the very same source file (a
+    // redone export may hand out the same disk laid out differently).
+    const from = { path: input.path, size: (await fileSize(input.path)) ?? 0 };
+    const previous = step.partial['from'] as { path?: string; size?: number } | undefined;
+    if (previous?.path !== from.path || previous.size !== from.size) await removeFile(dest);
+    await step.checkpoint({ path: dest, from });
     const copying = `copying the disk to ${step.target.record.name}'s staging area`;
     const copied = await copyFile(input.path, dest, {
       signal: step.signal,
