@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -283,6 +283,20 @@ for (const database of testDatabaseUrls()) {
         await nothingLeft(name);
       }
       for (const dir of [root, dataDir, join(dataDir, 'work')]) assert.ok(!(await listing(dir)).includes('escaped.txt'), `nothing was written to ${dir}`);
+    });
+
+    test('the broker imports a file already in its uploads folder, and nothing outside it', async () => {
+      const broker = server.broker.as(server.adminToken.principal);
+      const ova = await buildOva(work, { name: 'dropped', cpus: 1, memoryMiB: 1024, format: 'raw', content });
+      await mkdir(join(dataDir, 'uploads'), { recursive: true });
+      await copyFile(ova, join(dataDir, 'uploads', 'dropped.ova'));
+      const op = await settle(broker.images.importOva({ providerId: provider, name: 'dropped', path: 'dropped.ova' }));
+      assert.equal((op.result?.['hardwareProfile'] as { name: string }).name, 'small');
+      assert.deepEqual(await listing(join(dataDir, 'uploads')), [], 'the import consumed the file');
+      for (const path of ['../skyport.db', ova, 'missing.ova']) {
+        await assert.rejects(broker.images.importOva({ providerId: provider, name: 'outside', path }), (e: SkyportError) => e.code === 'InvalidArgument' && /uploads folder/.test(e.message));
+      }
+      await nothingLeft('outside');
     });
 
     test('exports expire: the sweeper removes them and the download says so', async () => {

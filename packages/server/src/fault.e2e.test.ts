@@ -105,6 +105,8 @@ describe('faults: 20% provider faults, 3 brokers, 200 operations, one broker kil
     const failed = final.filter((r) => r.status === 'failed');
     for (const r of failed) {
       assert.ok(r.error?.code && r.error.message.length > 10, `${r.id} failed without a reason: ${JSON.stringify(r.error)}`);
+      // Only the providers' faults may fail an operation, never the brokers' own races or crashes.
+      assert.ok(['ProviderUnavailable', 'Throttled', 'Timeout'].includes(r.error.code), `${r.id} failed for a reason that is not the provider's: ${JSON.stringify(r.error)}`);
     }
     // Ground truth at the providers: no name twice; every succeeded create exactly once.
     const atProviders = new Map<string, number>();

@@ -1,4 +1,4 @@
-import { newId, type ResourceKind } from '@skyport/model';
+import { SkyportError, newId, type ResourceKind } from '@skyport/model';
 import type { EventBus, ResourceRecord, Store, SyncResult, Clock } from '../ports/index.js';
 import type { KeyedMutex } from '../util/keyed-mutex.js';
 import { UNRESOLVED_PREFIX, stateOf, tagsOf, toBrokerEntity, type AnyNative } from './resource-mapper.js';
@@ -38,30 +38,43 @@ export class InventoryWriter {
    */
   async put(providerId: string, kind: ResourceKind, native: AnyNative, id?: string): Promise<ResourceRecord> {
     return this.locks.run(providerId, async () => {
-      const now = this.clock.now().toISOString();
-      let existing = await this.store.resources.getByNativeId(providerId, kind, native.nativeId);
-      if (existing && id !== undefined && existing.id !== id) {
-        // A poll listed the new resource before its operation wrote it and gave it another id.
-        // The operation's id was announced to the user first, so it wins.
-        await this.store.resources.delete(existing.id);
-        this.events.publish({ type: 'resource.deleted', kind, providerId, id: existing.id });
-        existing = undefined;
+      // The lock above serializes this process only: another broker's poll may insert the same
+      // native resource between the read and the write below (AlreadyExists). Read again and
+      // redo, so the same rules apply to what it wrote.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.#put(providerId, kind, native, id);
+        } catch (error) {
+          if (attempt >= 3 || !(error instanceof SkyportError && error.code === 'AlreadyExists')) throw error;
+        }
       }
-      const [record] = await this.#toRecords(providerId, kind, [native], now, id ?? existing?.id);
-      if (!record) throw new Error('unreachable: one native record gives one record');
-      const merged: ResourceRecord = { ...record, createdAt: existing?.createdAt ?? now };
-      const changed =
-        !existing ||
-        existing.vanishedAt !== null ||
-        existing.state !== merged.state ||
-        existing.name !== merged.name ||
-        JSON.stringify(existing.tags) !== JSON.stringify(merged.tags) ||
-        JSON.stringify(existing.data) !== JSON.stringify(merged.data);
-      if (existing && !changed) return existing;
-      await this.store.resources.put(merged);
-      this.events.publish({ type: existing ? 'resource.updated' : 'resource.created', kind, providerId, id: merged.id, resource: merged.data });
-      return merged;
     });
+  }
+
+  async #put(providerId: string, kind: ResourceKind, native: AnyNative, id?: string): Promise<ResourceRecord> {
+    const now = this.clock.now().toISOString();
+    let existing = await this.store.resources.getByNativeId(providerId, kind, native.nativeId);
+    if (existing && id !== undefined && existing.id !== id) {
+      // A poll listed the new resource before its operation wrote it and gave it another id.
+      // The operation's id was announced to the user first, so it wins.
+      await this.store.resources.delete(existing.id);
+      this.events.publish({ type: 'resource.deleted', kind, providerId, id: existing.id });
+      existing = undefined;
+    }
+    const [record] = await this.#toRecords(providerId, kind, [native], now, id ?? existing?.id);
+    if (!record) throw new Error('unreachable: one native record gives one record');
+    const merged: ResourceRecord = { ...record, createdAt: existing?.createdAt ?? now };
+    const changed =
+      !existing ||
+      existing.vanishedAt !== null ||
+      existing.state !== merged.state ||
+      existing.name !== merged.name ||
+      JSON.stringify(existing.tags) !== JSON.stringify(merged.tags) ||
+      JSON.stringify(existing.data) !== JSON.stringify(merged.data);
+    if (existing && !changed) return existing;
+    await this.store.resources.put(merged);
+    this.events.publish({ type: existing ? 'resource.updated' : 'resource.created', kind, providerId, id: merged.id, resource: merged.data });
+    return merged;
   }
 
   /** Writes a known record with a change the provider already accepted (e.g. tags). */
