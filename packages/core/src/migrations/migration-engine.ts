@@ -8,10 +8,14 @@ import type { DiskConverter, MigrationVmRecord } from '../ports/index.js';
 import { MigrationDispatcher, enqueueJob } from './dispatcher.js';
 import type { EngineServices } from './step-types.js';
 import { qemuImgConverter } from './qemu-img-converter.js';
+import { removeFile, stagingPath } from './staging.js';
+import { releaseExport } from './steps/export-disk.js';
 import { MIGRATION_JOB, runVmJob } from './vm-job.js';
 
 /** How often waiting VMs are looked at even when nothing in this process finished (other brokers may have). */
 const DISPATCH_EVERY_MS = 2_000;
+/** Every this many dispatch passes, VMs whose job went missing (a failed enqueue) get a new one. */
+const RECOVER_EVERY = 15;
 
 export interface MigrationEngineOptions {
   /** Default: qemu-img. */
@@ -38,7 +42,13 @@ export class MigrationEngine {
     const recovered = await this.#dispatcher.recover();
     if (recovered > 0) this.services.ctx.logger.info({ recovered }, 'migration VMs given new jobs after a restart');
     this.#dispatcher.kick();
-    this.#timer = setInterval(() => this.#dispatcher.kick(), DISPATCH_EVERY_MS);
+    let ticks = 0;
+    this.#timer = setInterval(() => {
+      if (++ticks % RECOVER_EVERY === 0) {
+        void this.#dispatcher.recover().catch((err: unknown) => this.services.ctx.logger.warn({ err }, 'could not check migration jobs'));
+      }
+      this.#dispatcher.kick();
+    }, DISPATCH_EVERY_MS);
     this.#timer.unref();
   }
 
@@ -61,6 +71,12 @@ export class MigrationEngine {
   /** Queues a rollback or finalize job for a VM already marked `queued` with its operation id. */
   enqueue(vm: MigrationVmRecord): Promise<void> {
     return enqueueJob(this.services, vm);
+  }
+
+  /** Lets go of what this process holds for a VM of a plan being deleted: its exported disk, its staged files. */
+  async forget(vm: MigrationVmRecord): Promise<void> {
+    await releaseExport(this.services, vm.id);
+    for (const format of ['qcow2', 'raw', 'vmdk', 'vhd', 'vhdx'] as const) await removeFile(stagingPath(this.services.workDir, vm.targetProviderId, vm.id, format));
   }
 
   /** Stops a VM's job at once when this process runs it (other processes notice the stored request). */

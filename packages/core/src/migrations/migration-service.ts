@@ -168,9 +168,12 @@ export function migrationService(ctx: BrokerContext, engine: MigrationEngine): B
 
     async delete(id) {
       const record = await plan(id);
-      const moving = (await store.migrations.listVms({ planId: id })).filter((v) => isMigrationVmActive(v.status));
+      const vms = await store.migrations.listVms({ planId: id });
+      const moving = vms.filter((v) => isMigrationVmActive(v.status));
       if (moving.length > 0) throw refused(`migration plan ${id} has ${moving.length} VM(s) moving; cancel it and wait before deleting it`, { moving: moving.map((v) => v.id) });
       await store.migrations.deletePlan(record.id);
+      // Files a failed VM kept for its retry; the clouds' resources stay.
+      for (const vm of vms) await engine.forget(vm);
       await rm(planWorkDir(engine.services.workDir, record.id), { recursive: true, force: true });
     },
 
