@@ -365,6 +365,19 @@ for (const database of testDatabaseUrls()) {
       assert.equal((await client.migrations.get(plan.id)).status, 'draft', 'nothing ran');
       await expectError(client.migrations.finalize(plan.id).then(() => client.migrations.finalize(plan.id)), 'InvalidState', /finalized already/);
       await expectError(client.migrations.steps(plan.id, 'mvm-00000000000000000'), 'NotFound');
+
+      // One instance in two plans at once: the second is blocked until the first is finalized.
+      const twice = await launch('twice', 'small');
+      const first = await client.migrations.create({ name: 'first', sourceProviderId: 'src', targetProviderId: 'dst', instanceIds: [twice.id] });
+      await client.migrations.run(first.id);
+      await finish(first.id, 'completed');
+      const second = await client.migrations.create({ name: 'second', sourceProviderId: 'src', targetProviderId: 'dst', instanceIds: [twice.id] });
+      const again = await client.migrations.preflight(second.id);
+      assert.deepEqual(again.vms[0]?.findings.filter((f) => f.severity === 'blocker').map((f) => f.code), ['already-migrated']);
+      assert.match(again.vms[0]!.findings[0]!.message, new RegExp(`cut-over in migration plan ${first.id}`));
+      await client.migrations.finalize(first.id);
+      await finish(first.id, 'finalized');
+      assert.equal((await client.migrations.preflight(second.id)).ok, true);
     });
   });
 }

@@ -1,5 +1,5 @@
-import type { ResourceKind } from '@skyport/model';
-import type { ResourceRecord, Store } from '../ports/index.js';
+import type { MigrationVmStatus, ResourceKind } from '@skyport/model';
+import type { MigrationVmRecord, ResourceRecord, Store } from '../ports/index.js';
 
 /**
  * Reads of one provider's inventory for planning, cached for the life of one request or step:
@@ -8,6 +8,7 @@ import type { ResourceRecord, Store } from '../ports/index.js';
  */
 export class InventoryLookup {
   readonly #all = new Map<string, Promise<ResourceRecord[]>>();
+  readonly #migrationVms = new Map<string, Promise<MigrationVmRecord[]>>();
 
   constructor(private readonly store: Store) {}
 
@@ -42,6 +43,17 @@ export class InventoryLookup {
   async named(providerId: string, kind: ResourceKind, name: string): Promise<ResourceRecord[]> {
     if (name.includes('*')) return [];
     return (await this.store.resources.list({ kind, providerIds: [providerId], name, limit: 20 })).items;
+  }
+
+  /** VMs of every plan in these statuses (read once: a plan asks it for each of its VMs). */
+  migrationVms(statuses: readonly MigrationVmStatus[]): Promise<MigrationVmRecord[]> {
+    const key = statuses.join(',');
+    let pending = this.#migrationVms.get(key);
+    if (pending === undefined) {
+      pending = this.store.migrations.listVms({ statuses });
+      this.#migrationVms.set(key, pending);
+    }
+    return pending;
   }
 
   async get(id: string): Promise<ResourceRecord | undefined> {

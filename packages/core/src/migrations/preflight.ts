@@ -11,6 +11,9 @@ import { resolveTarget } from './resolve-target.js';
 /** Findings about the providers themselves; blockers here make every VM's checks moot. */
 export function providerFindings(source: Connection, target: Connection, sourceMode: 'stop' | 'snapshot'): PreflightFinding[] {
   const findings: PreflightFinding[] = [];
+  if (source.record.id === target.record.id) {
+    findings.push({ severity: 'blocker', code: 'same-provider', message: `the source and the target are the same provider (${source.record.name})` });
+  }
   for (const conn of [source, target]) {
     if (conn.record.status === 'unavailable') {
       findings.push({ severity: 'blocker', code: 'provider-unavailable', message: `provider ${conn.record.name} is unavailable: ${conn.record.statusReason ?? 'no reason given'}` });

@@ -4,6 +4,7 @@
  * step refuses to go on while any is a blocker.
  */
 import {
+  ACTIVE_MIGRATION_VM_STATUSES,
   dimensionDefault,
   type DiskFormat,
   type HardwareProfile,
@@ -214,8 +215,18 @@ async function checkNames(rc: ResolveContext, vm: MigrationVmRecord, name: strin
   }
 }
 
+/** Another plan moving (or having moved, not yet finalized) the same source instance. */
+async function checkOtherPlans(rc: ResolveContext, vm: MigrationVmRecord, findings: PreflightFinding[]): Promise<void> {
+  const busy = await rc.lookup.migrationVms([...ACTIVE_MIGRATION_VM_STATUSES, 'cut-over']);
+  const other = busy.find((v) => v.sourceInstanceId === vm.sourceInstanceId && v.planId !== vm.planId);
+  if (other !== undefined) {
+    findings.push(finding('blocker', 'already-migrated', `${vm.sourceName} is ${other.status} in migration plan ${other.planId}; finalize, roll back or delete that plan first`));
+  }
+}
+
 export async function resolveTarget(rc: ResolveContext, vm: MigrationVmRecord): Promise<ResolvedTarget> {
   const findings: PreflightFinding[] = [];
+  await checkOtherPlans(rc, vm, findings);
   const name = rc.spec.overrides[vm.sourceInstanceId]?.targetName ?? vm.targetName;
   const record = await rc.lookup.get(vm.sourceInstanceId);
   const instance = record?.data as unknown as Instance | undefined;

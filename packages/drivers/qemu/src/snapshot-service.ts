@@ -140,7 +140,7 @@ export class SnapshotService {
         }
         if (signal.aborted) {
           await vm.qmp.execute('block-job-cancel', { device: target, force: true }).catch(() => undefined);
-          await Promise.race([completed, sleep(5_000, undefined, { ref: false })]);
+          await Promise.race([completed, sleep(5_000)]);
           throw hostError('the snapshot was cancelled');
         }
         const jobs = await vm.qmp.execute<{ device: string; len: number; offset: number }[]>('query-block-jobs').catch(() => []);

@@ -128,7 +128,11 @@ export class VmProcess {
   async quit(graceMs = 5_000): Promise<ExitInfo> {
     if (this.running) {
       await this.qmp.execute('quit').catch(() => undefined);
-      const ended = await Promise.race([this.exited.then(() => true), sleep(graceMs, false, { ref: false })]);
+      // The timer keeps Node alive until the exit arrives (the child itself is unref'd); cancelled once it has.
+      const settled = new AbortController();
+      const grace = sleep(graceMs, false, { signal: settled.signal }).catch(() => true);
+      const ended = await Promise.race([this.exited.then(() => true), grace]);
+      settled.abort();
       if (!ended) this.kill();
     }
     return this.exited;
