@@ -9,3 +9,4 @@ export { providerView } from './provider-connections.js';
 export { StoreJobQueue, type StoreJobQueueOptions } from './util/store-job-queue.js';
 export { withRetry, type RetryOptions } from './util/retry.js';
 export { canonicalJson, sha256Hex } from './util/hash.js';
+export { RateLimiter, type RateLimitOptions } from './util/rate-limiter.js';

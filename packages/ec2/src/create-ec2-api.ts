@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
-import type { BrokerService } from '@skyport/core';
+import { RateLimiter, type BrokerService } from '@skyport/core';
 import { isSkyportError, type Principal } from '@skyport/model';
 import type { Action } from './action.js';
 import { createActionContext } from './action-context.js';
@@ -57,11 +57,18 @@ export async function createEc2Api(options: Ec2ApiOptions): Promise<FastifyInsta
     const path = request.url.split('?')[0] ?? request.url;
     sendError(reply, request, new Ec2Error('InvalidAction', `The EC2 API answers GET and POST at /, not ${request.method} ${path}`), clock);
   });
-  app.route({ method: ['GET', 'POST'], url: '/', handler: (request, reply) => serve(options.service, clock, request, reply) });
+  // The same limits as the REST door: requests per access key, failed signatures per address.
+  const limits: Ec2Limits = { perKey: new RateLimiter({ ratePerSecond: 100, burst: 200 }), failuresPerAddress: new RateLimiter({ ratePerSecond: 2, burst: 20 }) };
+  app.route({ method: ['GET', 'POST'], url: '/', handler: (request, reply) => serve(options.service, clock, limits, request, reply) });
   return app;
 }
 
-async function serve(service: BrokerService, clock: { now(): Date }, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+interface Ec2Limits {
+  readonly perKey: RateLimiter;
+  readonly failuresPerAddress: RateLimiter;
+}
+
+async function serve(service: BrokerService, clock: { now(): Date }, limits: Ec2Limits, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   let action: Action | undefined;
   try {
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
@@ -74,7 +81,9 @@ async function serve(service: BrokerService, clock: { now(): Date }, request: Fa
     const values = parseForm(body.toString('utf8'), parseForm(q < 0 ? '' : rawUrl.slice(q + 1)));
 
     const address = request.ip;
-    const verified = await verifySignature<Principal>(
+    const verified = await (async () => {
+      try {
+        return await verifySignature<Principal>(
       { method: request.method, url: rawUrl, rawHeaders: request.raw.rawHeaders, body },
       {
         service: 'ec2',
@@ -92,6 +101,13 @@ async function serve(service: BrokerService, clock: { now(): Date }, request: Fa
         },
       },
     );
+      } catch (error) {
+        // Guessing keys or signatures from one address is slowed down like token guessing at the REST door.
+        limits.failuresPerAddress.take(address, `address ${address} (failed signatures)`);
+        throw error;
+      }
+    })();
+    limits.perKey.take(verified.accessKeyId, 'this access key');
     const params = new QueryParams(values);
     params.consume('Version', ...verified.signatureParams);
     const name = params.string('Action');

@@ -99,6 +99,20 @@ describe('EC2 Query protocol over HTTP', () => {
     assert.match(await unsigned.text(), /<Code>AuthFailure<\/Code><Message>The request is not signed/);
   });
 
+  test('guessing keys from one address is slowed down: RequestLimitExceeded with Retry-After', async () => {
+    const codes: string[] = [];
+    let limited: Answer | undefined;
+    for (let i = 0; i < 30; i++) {
+      const answer = await call({ Action: 'DescribeRegions' }, { key: { accessKeyId: `AKSPGUESS${String(i).padStart(11, '0')}`, secretAccessKey: 'x' } });
+      codes.push(answer.code ?? String(answer.status));
+      if (answer.code === 'RequestLimitExceeded') limited ??= answer;
+    }
+    assert.ok(limited, `never limited: ${codes.join(',')}`);
+    assertError(limited, 503, 'RequestLimitExceeded', /too many requests from address/);
+    // A valid key is not held back by someone else's failures.
+    assert.equal((await call({ Action: 'DescribeRegions' })).status, 200);
+  });
+
   test('unknown and missing actions, unknown and malformed parameters', async () => {
     assertError(await call({ Action: 'CreateVpc', CidrBlock: '10.0.0.0/16' }), 400, 'InvalidAction', /CreateVpc is not valid/);
     assertError(await call({}), 400, 'MissingAction');
