@@ -3,8 +3,7 @@
  * atomically (temporary file + rename) after every change, so a broker restart finds the same
  * instances, their QEMU pids and sockets, disks, volumes and images.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { ImageState, SnapshotState, Tags, VolumeState } from '@skyport/model';
 import { hostError, messageOf } from './errors.js';
 import type { Accelerator } from './qemu-command.js';
@@ -136,8 +135,9 @@ export class StateFile {
   save(state: DriverState): Promise<void> {
     // Serialize at call time: the snapshot written is the state as of this call.
     const text = JSON.stringify(state, null, 1) + '\n';
+    // No mkdir: the folder is made when the driver opens; if it was removed since, saving fails
+    // rather than bringing back a state file nobody wants.
     const next = this.#chain.then(async () => {
-      await mkdir(dirname(this.path), { recursive: true });
       const temporary = `${this.path}.tmp`;
       await writeFile(temporary, text, { mode: 0o600 });
       await rename(temporary, this.path);

@@ -16,6 +16,7 @@ import {
   filesUnder,
   httpAddress,
   httpGet,
+  lifo,
   qemuConfig,
   qemuProcessesFor,
   readyDriver,
@@ -34,10 +35,11 @@ function qemuImg(...args: string[]): void {
 
 /** Imports into a driver that has no guest image, so the data folder holds only what imports make. */
 async function importDriver(t: Parameters<typeof tempDir>[0]): Promise<{ driver: CloudDriver; dataDir: string; work: string }> {
-  const dataDir = await tempDir(t);
-  const work = await tempDir(t, 'skyport-qemu-sources-');
+  const cleanup = lifo(t);
+  const dataDir = await tempDir(cleanup);
+  const work = await tempDir(cleanup, 'skyport-qemu-sources-');
   const driver = qemuDriver.create(qemuConfig(dataDir, { guestImage: false }));
-  t.after(() => driver.close());
+  cleanup.after(() => driver.close());
   await driver.listImages();
   return { driver, dataDir, work };
 }

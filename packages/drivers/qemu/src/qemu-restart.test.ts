@@ -7,15 +7,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { qemuDriver } from './index.js';
-import { guestImageReady, httpAddress, httpGet, qemuConfig, qemuProcessesFor, tempDir, waitForConsole, waitForState, destroyAll } from './test-support.js';
+import { destroyAll, guestImageReady, httpAddress, httpGet, lifo, qemuConfig, qemuProcessesFor, tempDir, waitForConsole, waitForState } from './test-support.js';
 
 const TINY = { imageId: 'skyport-tiny', hardwareProfileId: 'tiny', cpus: 1, memoryMiB: 128, diskGiB: 1 } as const;
 
 test('a new driver on the same folder re-attaches to running VMs; VMs killed meanwhile or while watched show error with the reason', async (t) => {
-  const dataDir = await tempDir(t);
+  const cleanup = lifo(t);
+  const dataDir = await tempDir(cleanup);
   const config = qemuConfig(dataDir);
   let driver = qemuDriver.create(config);
-  t.after(async () => {
+  cleanup.after(async () => {
     await destroyAll(driver);
     await driver.close();
     for (const pid of await qemuProcessesFor(dataDir)) process.kill(pid, 'SIGKILL');
@@ -61,9 +62,10 @@ test('a new driver on the same folder re-attaches to running VMs; VMs killed mea
 });
 
 test('a QEMU killed while the driver watches it is in error with the signal named', async (t) => {
-  const dataDir = await tempDir(t);
+  const cleanup = lifo(t);
+  const dataDir = await tempDir(cleanup);
   const driver = qemuDriver.create(qemuConfig(dataDir));
-  t.after(async () => {
+  cleanup.after(async () => {
     await destroyAll(driver);
     await driver.close();
   });
@@ -82,9 +84,10 @@ test('a QEMU killed while the driver watches it is in error with the signal name
 });
 
 test('a second driver on an open data folder is refused, naming the folder', async (t) => {
-  const dataDir = await tempDir(t);
+  const cleanup = lifo(t);
+  const dataDir = await tempDir(cleanup);
   const first = qemuDriver.create(qemuConfig(dataDir, { guestImage: false }));
-  t.after(() => first.close());
+  cleanup.after(() => first.close());
   await first.listImages();
   const second = qemuDriver.create(qemuConfig(dataDir, { guestImage: false }));
   await assert.rejects(second.listImages(), (error: Error) => /already open by another qemu driver/.test(error.message));

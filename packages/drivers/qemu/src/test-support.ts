@@ -22,6 +22,18 @@ interface Cleanup {
   after(fn: () => Promise<void> | void): void;
 }
 
+/**
+ * Cleanups that run last-registered-first (node:test runs `t.after` hooks in registration order):
+ * a folder made before its driver is removed after the driver closed and its VMs are gone.
+ */
+export function lifo(t: Cleanup): Cleanup {
+  const steps: (() => Promise<void> | void)[] = [];
+  t.after(async () => {
+    for (const step of steps.reverse()) await step();
+  });
+  return { after: (fn) => void steps.push(fn) };
+}
+
 /** A fresh data folder under the temp dir, removed when the test (or suite) ends. */
 export async function tempDir(t: Cleanup, prefix = 'skyport-qemu-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
@@ -53,11 +65,12 @@ export async function guestImageReady(driver: CloudDriver): Promise<void> {
   }, 15 * 60_000, 200);
 }
 
-/** A driver on a fresh folder with skyport-tiny ready. */
+/** A driver on a fresh folder with skyport-tiny ready; at the end its VMs go, then the driver, then the folder. */
 export async function readyDriver(t: Cleanup, settings: Record<string, unknown> = {}): Promise<{ driver: CloudDriver; dataDir: string }> {
-  const dataDir = await tempDir(t);
+  const cleanup = lifo(t);
+  const dataDir = await tempDir(cleanup);
   const driver = qemuDriver.create(qemuConfig(dataDir, settings));
-  t.after(async () => {
+  cleanup.after(async () => {
     await destroyAll(driver);
     await driver.close();
   });
