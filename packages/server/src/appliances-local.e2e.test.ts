@@ -2,7 +2,7 @@
  * The appliance round trip the issue asks for, with real VMs: a skyport-tiny instance on
  * `local` (this host's QEMU) is stopped and exported as an OVA; the OVA is imported into a sim
  * provider, launched there, and exported again with the same disk bytes. Imported back into
- * `local` it should boot: recorded as a todo while skyport-tiny's disk has no bootloader.
+ * `local` it boots: skyport-tiny's disk carries GRUB and its kernel, so an exported copy boots through the firmware.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -129,7 +129,7 @@ test('export a stopped instance from local, import it into a sim provider, expor
 // the local image store, not on the disk, so an exported disk carries no bootloader and QEMU's
 // firmware finds nothing to boot. Until the guest build makes the disk bootable by itself
 // (or the qemu driver boots imported disks another way), this is recorded, not hidden.
-test('an OVA exported from local, imported back into local, boots', { timeout: 600_000, todo: 'skyport-tiny\'s disk has no bootloader (direct kernel boot); see packages/drivers/qemu' }, async (t) => {
+test('an OVA exported from local, imported back into local, boots', { timeout: 600_000 }, async (t) => {
   const local = await localCloud(t);
   if (local === undefined) return;
   const ova = join(files, 'from-local.ova');
