@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { SkyportError, type Provider } from '@skyport/model';
+import { SkyportError, type Capabilities, type Provider } from '@skyport/model';
 import type { CloudDriver, DriverFactory, ProviderRecord, Store, Vault } from './ports/index.js';
 import type { Scope } from './scope.js';
 
@@ -17,6 +17,12 @@ export function providerNotFound(idOrName: string): SkyportError {
 /** The folder a provider's driver keeps its files in; named after the provider, so it survives re-adding. */
 export function providerDataDir(dataDir: string, providerName: string): string {
   return join(dataDir, 'providers', providerName);
+}
+
+/** The factory as one provider sees it: its capabilities narrowed to the provider's settings. */
+export function factoryForProvider(factory: DriverFactory, settings: Readonly<Record<string, unknown>>): DriverFactory {
+  if (factory.capabilitiesFor === undefined) return factory;
+  return { ...factory, capabilities: factory.capabilitiesFor(settings) };
 }
 
 /** Provider lookups and live drivers; scoped versions see one tenant's providers only. */
@@ -81,7 +87,7 @@ export class ProviderConnections implements Connections {
     const record = await this.record(idOrName);
     const existing = this.#cache.get(record.id);
     if (existing) return existing;
-    const factory = this.factoryFor(record.driver);
+    const factory = factoryForProvider(this.factoryFor(record.driver), record.settings);
     const driver = factory.create({
       providerId: record.id,
       name: record.name,
@@ -110,6 +116,8 @@ export class ProviderConnections implements Connections {
   }
 }
 
+const NO_CAPABILITIES: Capabilities = { instances: { stopStart: false, reboot: false, userData: false, console: false, profileOverrides: false, keyPair: false } };
+
 export function providerView(record: ProviderRecord, factory: DriverFactory | undefined): Provider & Pick<DriverFactory, 'capabilities' | 'behaviour'> {
   return {
     id: record.id,
@@ -124,7 +132,7 @@ export function providerView(record: ProviderRecord, factory: DriverFactory | un
     createdAt: record.createdAt,
     ...(record.lastSyncAt === null ? {} : { lastSyncAt: record.lastSyncAt }),
     ...(record.lastSyncError === null ? {} : { lastSyncError: record.lastSyncError }),
-    capabilities: factory?.capabilities ?? { instances: { stopStart: false, reboot: false, userData: false, console: false, profileOverrides: false, keyPair: false } },
+    capabilities: factory === undefined ? NO_CAPABILITIES : factoryForProvider(factory, record.settings).capabilities,
     behaviour: factory?.behaviour ?? { createdStopped: false, stopDeletes: false, stopPreservesDisk: true },
   };
 }

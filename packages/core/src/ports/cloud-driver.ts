@@ -190,5 +190,12 @@ export interface DriverFactory {
   readonly capabilities: Capabilities;
   readonly behaviour: DriverBehaviour;
   readonly configFields: readonly DriverConfigField[];
+  /**
+   * What one provider of this driver can do, when that depends on its settings (e.g. image
+   * transfer only with a storage bucket configured). Absent: every provider has `capabilities`,
+   * which then lists everything the driver can do at most.
+   */
+  capabilitiesFor?(settings: Readonly<Record<string, unknown>>): Capabilities;
   create(config: DriverConfig): CloudDriver;
 }
+
