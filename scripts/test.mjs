@@ -23,6 +23,9 @@ const DEBIAN_PACKAGES = [
   { pkg: 'python3-boto3', command: '/usr/lib/python3/dist-packages/boto3/__init__.py' },
   // The portal's end-to-end tests drive Debian's Chromium with playwright-core.
   { pkg: 'chromium', command: 'chromium' },
+  // VMware's vCenter simulator, built from govmomi's simulator library by the vsphere driver's tests.
+  { pkg: 'golang-go', command: 'go' },
+  { pkg: 'golang-github-vmware-govmomi-dev', command: '/usr/share/gocode/src/github.com/vmware/govmomi/simulator/simulator.go' },
 ];
 
 let aptUpdated = false;

@@ -6,6 +6,7 @@ import { createEc2Api } from '@skyport/ec2';
 import { createStore } from '@skyport/store';
 import { simDriver } from '@skyport/driver-sim';
 import { qemuDriver } from '@skyport/driver-qemu';
+import { vsphereDriver } from '@skyport/driver-vsphere';
 import { skyportDriver } from '@skyport/driver-skyport';
 import type { DriverFactory } from '@skyport/core';
 import type { ServerConfig } from './config.js';
@@ -16,7 +17,7 @@ import { createScaleOut, stableWorkerId, type ScaleOut } from './scale-out.js';
 import { servePortal } from './serve-portal.js';
 
 /** Every driver this broker build ships. The only place concrete drivers are named. */
-export const DRIVERS: readonly DriverFactory[] = [simDriver, qemuDriver, skyportDriver];
+export const DRIVERS: readonly DriverFactory[] = [simDriver, qemuDriver, skyportDriver, vsphereDriver];
 
 export interface RunningServer {
   readonly url: string;
