@@ -7,6 +7,7 @@ import { createStore } from '@skyport/store';
 import { simDriver } from '@skyport/driver-sim';
 import { qemuDriver } from '@skyport/driver-qemu';
 import { vsphereDriver } from '@skyport/driver-vsphere';
+import { ec2Driver } from '@skyport/driver-ec2';
 import { skyportDriver } from '@skyport/driver-skyport';
 import type { DriverFactory } from '@skyport/core';
 import type { ServerConfig } from './config.js';
@@ -17,7 +18,7 @@ import { createScaleOut, stableWorkerId, type ScaleOut } from './scale-out.js';
 import { servePortal } from './serve-portal.js';
 
 /** Every driver this broker build ships. The only place concrete drivers are named. */
-export const DRIVERS: readonly DriverFactory[] = [simDriver, qemuDriver, skyportDriver, vsphereDriver];
+export const DRIVERS: readonly DriverFactory[] = [simDriver, qemuDriver, skyportDriver, ec2Driver, vsphereDriver];
 
 export interface RunningServer {
   readonly url: string;

@@ -214,12 +214,27 @@ export class Ec2CloudDriver implements CloudDriver {
   async #profiles(names: readonly string[]): Promise<Map<string, NativeHardwareProfile | null>> {
     const missing = [...new Set(names)].filter((n) => n !== '' && !this.#types.has(n));
     if (missing.length > 0) {
-      const found = await this.#find('describing instance types', async () => {
+      const describe = async (names: readonly string[]): Promise<InstanceTypeInfo[]> => {
         const types: InstanceTypeInfo[] = [];
-        for await (const page of paginateDescribeInstanceTypes({ client: this.#ec2 }, { InstanceTypes: missing as _InstanceType[] })) types.push(...(page.InstanceTypes ?? []));
+        for await (const page of paginateDescribeInstanceTypes({ client: this.#ec2 }, { InstanceTypes: names as _InstanceType[] })) types.push(...(page.InstanceTypes ?? []));
         return types;
-      });
-      for (const type of found ?? []) {
+      };
+      let found: InstanceTypeInfo[];
+      try {
+        found = await this.#call('describing instance types', () => describe(missing));
+      } catch (error) {
+        // One unknown name fails the whole batch (InvalidInstanceType); then ask one by one.
+        if (!(isSkyportError(error) && (error.code === 'InvalidArgument' || error.code === 'NotFound'))) throw error;
+        found = [];
+        for (const name of missing) {
+          try {
+            found.push(...(await this.#call(`describing instance type ${name}`, () => describe([name]))));
+          } catch (inner) {
+            if (!(isSkyportError(inner) && (inner.code === 'InvalidArgument' || inner.code === 'NotFound'))) throw inner;
+          }
+        }
+      }
+      for (const type of found) {
         const profile = profileOf(type, this.#settings.rootDiskGiB);
         if (profile !== undefined) this.#types.set(profile.nativeId, profile);
       }
@@ -339,12 +354,9 @@ export class Ec2CloudDriver implements CloudDriver {
       throw notFound('availability zone', request.locationId, ` in ${this.#target}`);
     }
     const root = rootDiskOf(image);
-    if (root.sizeGiB !== undefined && request.diskGiB < root.sizeGiB) {
-      throw new SkyportError('InvalidArgument', `diskGiB ${request.diskGiB} is smaller than image ${request.imageId}'s root disk of ${root.sizeGiB} GiB`, {
-        details: { field: 'diskGiB', min: root.sizeGiB },
-      });
-    }
-    // Only a larger root disk needs a block device mapping; an image's own size needs nothing.
+    // EC2 cannot shrink a root volume: below the image's size the launch takes the image's size;
+    // above it, a block device mapping grows the root volume.
+    const diskGiB = Math.max(request.diskGiB, root.sizeGiB ?? 0);
     const growRoot = root.sizeGiB !== undefined && root.deviceName !== undefined && request.diskGiB > root.sizeGiB;
     const input: RunInstancesCommandInput = {
       ImageId: request.imageId,
@@ -362,7 +374,7 @@ export class Ec2CloudDriver implements CloudDriver {
     const result = await this.#call(`launching instance ${request.name}`, () => this.#ec2.send(new RunInstancesCommand(input)));
     const launched = result.Instances?.[0];
     if (launched?.InstanceId === undefined) throw new SkyportError('ProviderError', `launching instance ${request.name}: ${this.#target} answered without an instance`, { ...(result.$metadata.requestId === undefined ? {} : { requestId: result.$metadata.requestId }) });
-    const native = instanceOf({ ...launched, Tags: launched.Tags?.length ? launched.Tags : withName(request.name, request.tags) }, { profile, diskGiB: request.diskGiB });
+    const native = instanceOf({ ...launched, Tags: launched.Tags?.length ? launched.Tags : withName(request.name, request.tags) }, { profile, diskGiB });
     return { ...native, name: request.name };
   }
 

@@ -11,7 +11,15 @@ import { createImage, deregisterImage } from './images.js';
 import { rebootInstances, startInstances, stopInstances, terminateInstances } from './instance-state-actions.js';
 import { createKeyPair, deleteKeyPair, describeKeyPairs, importKeyPair } from './key-pairs.js';
 import { runInstances } from './run-instances.js';
-import { authorizeSecurityGroupIngress, createSecurityGroup, deleteSecurityGroup, describeSecurityGroups, revokeSecurityGroupIngress } from './security-groups.js';
+import {
+  authorizeSecurityGroupEgress,
+  authorizeSecurityGroupIngress,
+  createSecurityGroup,
+  deleteSecurityGroup,
+  describeSecurityGroups,
+  revokeSecurityGroupEgress,
+  revokeSecurityGroupIngress,
+} from './security-groups.js';
 import { createSnapshot, deleteSnapshot, describeSnapshots } from './snapshots.js';
 import { createTags, deleteTags, describeTags } from './tags.js';
 import { attachVolume, createVolume, deleteVolume, describeVolumes, detachVolume } from './volumes.js';
@@ -38,6 +46,8 @@ export const ACTIONS: readonly Action[] = [
   deleteSecurityGroup,
   authorizeSecurityGroupIngress,
   revokeSecurityGroupIngress,
+  authorizeSecurityGroupEgress,
+  revokeSecurityGroupEgress,
   createTags,
   describeTags,
   deleteTags,

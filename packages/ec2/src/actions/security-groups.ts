@@ -1,5 +1,5 @@
 /**
- * Security groups and their ingress rules. Rules come as `IpPermissions.N` (protocol, ports,
+ * Security groups and their ingress and egress rules. Rules come as `IpPermissions.N` (protocol, ports,
  * `IpRanges.M.CidrIp`, `Ipv6Ranges.M.CidrIpv6`) or in the older flat form (`IpProtocol`,
  * `FromPort`, `ToPort`, `CidrIp`); each range becomes one Skyport rule. Rules naming other
  * groups or prefix lists have no Skyport equivalent and are refused.
@@ -165,36 +165,61 @@ export const deleteSecurityGroup = defineAction({
 });
 
 const RULE_PARAMETERS = ['GroupId', 'GroupName', 'IpPermissions.N', 'IpProtocol', 'FromPort', 'ToPort', 'CidrIp'];
+/** Egress rules name their group by id only (VPC groups); the flat form is accepted as for ingress. */
+const EGRESS_PARAMETERS = ['GroupId', 'IpPermissions.N', 'IpProtocol', 'FromPort', 'ToPort', 'CidrIp'];
 
-export const authorizeSecurityGroupIngress = defineAction({
-  name: 'AuthorizeSecurityGroupIngress',
-  mutates: true,
-  subject: 'securityGroup',
-  parameters: RULE_PARAMETERS,
-  parse: (params) => ({ ref: readGroupRef(params), rules: readRules(params) }),
-  async run(ctx, input) {
-    const group = await oneGroup(ctx, input.ref);
-    const duplicate = input.rules.find((r) => group.ingress.some((existing) => sameRule(existing, { ...r, cidr: r.cidr.toLowerCase() })));
-    if (duplicate !== undefined) {
-      throw new Ec2Error('InvalidPermission.Duplicate', `the specified rule "peer: ${duplicate.cidr}, ${duplicate.protocol.toUpperCase()}, from port: ${duplicate.fromPort ?? -1}, to port: ${duplicate.toPort ?? -1}, ALLOW" already exists in ${group.id}`);
-    }
-    await ctx.broker.securityGroups.authorize(group.id, 'ingress', input.rules);
-    return { return: true };
-  },
-});
+type Direction = 'ingress' | 'egress';
 
-export const revokeSecurityGroupIngress = defineAction({
-  name: 'RevokeSecurityGroupIngress',
-  mutates: true,
-  subject: 'securityGroup',
-  parameters: RULE_PARAMETERS,
-  parse: (params) => ({ ref: readGroupRef(params), rules: readRules(params) }),
-  async run(ctx, input) {
-    const group = await oneGroup(ctx, input.ref);
-    const known = input.rules.filter((r) => group.ingress.some((existing) => sameRule(existing, { ...r, cidr: r.cidr.toLowerCase() })));
-    const unknown = input.rules.filter((r) => !known.includes(r));
-    // EC2 revokes what exists and reports the rest as unknown, rather than failing the call.
-    if (known.length > 0) await ctx.broker.securityGroups.revoke(group.id, 'ingress', known);
-    return { return: true, unknownIpPermissionSet: unknown.length === 0 ? undefined : items(ipPermissionsXml(unknown)) };
-  },
-});
+function readRuleRequest(params: QueryParams, direction: Direction): { ref: GroupRef; rules: SecurityGroupRule[] } {
+  if (direction === 'egress') {
+    const id = params.string('GroupId');
+    if (id === undefined || id === '') throw missingParameter('GroupId');
+    return { ref: { groupId: checkId('securityGroup', id, 'GroupId') }, rules: readRules(params) };
+  }
+  return { ref: readGroupRef(params), rules: readRules(params) };
+}
+
+function authorizeAction(direction: Direction, name: 'AuthorizeSecurityGroupIngress' | 'AuthorizeSecurityGroupEgress') {
+  return defineAction({
+    name,
+    mutates: true,
+    subject: 'securityGroup',
+    parameters: direction === 'ingress' ? RULE_PARAMETERS : EGRESS_PARAMETERS,
+    parse: (params) => readRuleRequest(params, direction),
+    async run(ctx, input) {
+      const group = await oneGroup(ctx, input.ref);
+      const existing = direction === 'ingress' ? group.ingress : group.egress;
+      const duplicate = input.rules.find((r) => existing.some((e) => sameRule(e, { ...r, cidr: r.cidr.toLowerCase() })));
+      if (duplicate !== undefined) {
+        throw new Ec2Error('InvalidPermission.Duplicate', `the specified rule "peer: ${duplicate.cidr}, ${duplicate.protocol.toUpperCase()}, from port: ${duplicate.fromPort ?? -1}, to port: ${duplicate.toPort ?? -1}, ALLOW" already exists in ${group.id}`);
+      }
+      await ctx.broker.securityGroups.authorize(group.id, direction, input.rules);
+      return { return: true };
+    },
+  });
+}
+
+function revokeAction(direction: Direction, name: 'RevokeSecurityGroupIngress' | 'RevokeSecurityGroupEgress') {
+  return defineAction({
+    name,
+    mutates: true,
+    subject: 'securityGroup',
+    parameters: direction === 'ingress' ? RULE_PARAMETERS : EGRESS_PARAMETERS,
+    parse: (params) => readRuleRequest(params, direction),
+    async run(ctx, input) {
+      const group = await oneGroup(ctx, input.ref);
+      const existing = direction === 'ingress' ? group.ingress : group.egress;
+      const known = input.rules.filter((r) => existing.some((e) => sameRule(e, { ...r, cidr: r.cidr.toLowerCase() })));
+      const unknown = input.rules.filter((r) => !known.includes(r));
+      // EC2 revokes what exists and reports the rest as unknown, rather than failing the call.
+      if (known.length > 0) await ctx.broker.securityGroups.revoke(group.id, direction, known);
+      return { return: true, unknownIpPermissionSet: unknown.length === 0 ? undefined : items(ipPermissionsXml(unknown)) };
+    },
+  });
+}
+
+export const authorizeSecurityGroupIngress = authorizeAction('ingress', 'AuthorizeSecurityGroupIngress');
+export const revokeSecurityGroupIngress = revokeAction('ingress', 'RevokeSecurityGroupIngress');
+/** https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AuthorizeSecurityGroupEgress.html */
+export const authorizeSecurityGroupEgress = authorizeAction('egress', 'AuthorizeSecurityGroupEgress');
+export const revokeSecurityGroupEgress = revokeAction('egress', 'RevokeSecurityGroupEgress');
