@@ -27,6 +27,7 @@ export interface ServiceContent {
   readonly propertyCollector: MoRef;
   readonly viewManager: MoRef;
   readonly sessionManager: MoRef;
+  readonly searchIndex: MoRef;
   readonly ovfManager: MoRef | undefined;
   /** `VirtualCenter` or `HostAgent` (a standalone ESXi host). */
   readonly apiType: string;
@@ -134,6 +135,7 @@ export class VimClient {
       propertyCollector: ref('propertyCollector'),
       viewManager: ref('viewManager'),
       sessionManager: ref('sessionManager'),
+      searchIndex: ref('searchIndex'),
       ovfManager: toMoRef(child(rv, 'ovfManager')),
       apiType: childText(about, 'apiType') ?? 'VirtualCenter',
       apiVersion: childText(about, 'apiVersion') ?? '6.7',

@@ -21,7 +21,7 @@ import type {
   NativeVolume,
 } from '@skyport/core';
 import { PropertyReader } from './property-reader.js';
-import { el, moRef, text, toMoRef, type MoRef } from './soap-xml.js';
+import { child, el, moRef, text, toMoRef, type MoRef } from './soap-xml.js';
 import { readTopology, toLocations, type ComputeResource, type Topology } from './topology.js';
 import { VimClient } from './vim-client.js';
 import { EXTRA, VM_PATHS, diskGiB, tagsOf, toImage, toInstance, toVmRecord, type VmRecord } from './vm-record.js';
@@ -138,6 +138,7 @@ export class VsphereCloudDriver implements CloudDriver {
       throw new SkyportError('ProviderError', `zone ${compute.name} has no resource pool or datacenter VM folder to place a clone in`, { providerCode: 'NoPlacement' });
     }
 
+    await this.#assertNameFree(datacenter.vmFolder, name, 'instance');
     const cloneSpec = el('spec', [el('location', moRef('pool', compute.pool)), text('template', false), text('powerOn', false)]);
     const result = await this.#reader.runTask(
       'CloneVM_Task',
@@ -279,6 +280,7 @@ export class VsphereCloudDriver implements CloudDriver {
     if (compute.pool === undefined || datacenter?.vmFolder === undefined) {
       throw new SkyportError('ProviderError', `zone ${compute.name} has no resource pool or VM folder for the image`, { providerCode: 'NoPlacement' });
     }
+    await this.#assertNameFree(datacenter.vmFolder, name, 'image');
     // Cloned as a VM first, then marked as a template: a template cannot be reconfigured.
     const result = await this.#reader.runTask(
       'CloneVM_Task',
@@ -390,6 +392,22 @@ export class VsphereCloudDriver implements CloudDriver {
     const first = [...topology.computes.values()].find((c) => c.available && c.pool !== undefined);
     if (first === undefined) throw new SkyportError('InvalidState', 'this vCenter has no cluster or host that can run VMs', { providerCode: 'NoPlacement' });
     return first;
+  }
+
+  /**
+   * vCenter refuses a second VM of one name in a folder (DuplicateName) only when the clone
+   * task runs; asking first gives the same answer before any work starts.
+   */
+  async #assertNameFree(folder: MoRef, name: string, kind: 'instance' | 'image'): Promise<void> {
+    const { searchIndex } = await this.#client.serviceContent();
+    const found = await this.#client.call('FindChild', searchIndex, moRef('entity', folder) + text('name', name), `looking for ${JSON.stringify(name)} in the VM folder`);
+    const existing = toMoRef(child(found, 'returnval'));
+    if (existing !== undefined) {
+      throw new SkyportError('AlreadyExists', `a virtual machine or template named ${JSON.stringify(name)} already exists (${existing.value}) in this datacenter's VM folder; choose another ${kind} name`, {
+        providerCode: 'DuplicateName',
+        details: { name, existing: existing.value },
+      });
+    }
   }
 
   async #reconfigure(

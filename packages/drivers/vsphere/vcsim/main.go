@@ -92,6 +92,7 @@ func (pc *pagedCollector) ContinueRetrievePropertiesEx(ctx *simulator.Context, r
 		return body
 	}
 	result := pc.page(objects, max)
+	log.Printf("ContinueRetrievePropertiesEx %s: %d objects, next token %q", r.Token, len(result.Objects), result.Token)
 	body.Res = &types.ContinueRetrievePropertiesExResponse{Returnval: *result}
 	return body
 }
