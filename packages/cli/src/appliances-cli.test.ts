@@ -52,7 +52,9 @@ test('export an image to a file, import it again, launch it, export the stopped 
 
   const exported = ok(await skyport('images', 'export', debian.id, '--out', 'debian.ova'));
   assert.match(exported.stdout, /debian\.ova \([\d.]+ [KM]iB, sha256 [0-9a-f]{64}\)/);
-  assert.match(exported.stderr, /converting to streamOptimized VMDK/);
+  // The conversion's own progress line shows only when a poll lands during it (timing), so
+  // the test checks that the operation was followed to its end.
+  assert.match(exported.stderr, /op-\w+ 100% succeeded/);
   assert.match(exported.stderr, /downloading debian-12\.ova: 100%/);
   assert.ok(statSync(join(home, 'debian.ova')).size > 0);
   ok(await skyport('ova', 'validate', join(home, 'debian.ova'), '--target', 'vsphere'));
