@@ -9,7 +9,9 @@ const CLOCK_SLACK_MS = 60_000;
  * died after the provider created it but before the checkpoint stored its id (a broker
  * killed in those few milliseconds). Without this, the next attempt would create a second
  * one. A candidate has the requested name, was created after the operation was queued, is
- * not terminated, and is not already known to the inventory as another resource.
+ * not terminated, and is not another operation's creation. A poll may already have listed
+ * it under an id of its own (any broker polls while the operation waits for a worker); that
+ * record is no one's yet, and the operation's announced id replaces it when adopted.
  */
 export async function findCreatedByEarlierAttempt(step: StepContext, name: string): Promise<NativeInstance | undefined> {
   const { op, conn, ctx } = step;
@@ -20,6 +22,8 @@ export async function findCreatedByEarlierAttempt(step: StepContext, name: strin
   for (const candidate of candidates) {
     const known = await ctx.store.resources.getByNativeId(conn.record.id, 'instance', candidate.nativeId);
     if (known === undefined || known.id === op.targetId) return candidate;
+    const creators = await ctx.store.operations.list({ targetId: known.id, limit: 1 });
+    if (creators.items.length === 0) return candidate;
   }
   return undefined;
 }
