@@ -5,12 +5,13 @@
  *   convert: qemu-img convert of the stopped instance's disk chain to one qcow2 (what reading a
  *            qemu disk out takes),
  *   copy:    cp of that qcow2 (moving the bytes once),
- *   boot:    create → boot marker of an instance on the target provider.
+ *   boot:    create → boot marker of another instance made from the migrated image, on the
+ *            target (the same disk booting the same way: firmware, GRUB, kernel).
  * Goal: total ≤ 1.2× the sum. The migration's own step durations come from its step history.
  * Options: BENCH_DATA_MIB (256). Needs QEMU; runs from the sources (no build).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -69,7 +70,8 @@ try {
       const image = (await client.images.list({ provider: [provider], name: 'skyport-tiny' })).items[0];
       return image?.state === 'available' ? image : undefined;
     });
-  const [tiny, tiny2] = [await tinyOn('local'), await tinyOn('local2')];
+  const tiny = await tinyOn('local');
+  await client.providers.sync('local2');
 
   const userData = `#!/bin/sh\ndd if=/dev/urandom of=/root/fill bs=1M count=${dataMiB} 2>/dev/null\nsync\n`;
   const source = await settle(client, (await client.instances.create({ providerId: 'local', name: 'bench-source', imageId: tiny.id, hardwareProfileId: 'tiny', userData })).id);
@@ -85,18 +87,20 @@ try {
   const flatBytes = Number(execFileSync('stat', ['-c', '%s', flat], { encoding: 'utf8' }).trim());
   rmSync(flat);
   rmSync(join(root, 'copy.qcow2'));
-  const boot = await timed(async () => {
-    const op = await client.instances.create({ providerId: 'local2', name: 'bench-boot', imageId: tiny2.id, hardwareProfileId: 'tiny' });
-    const id = await settle(client, op.id);
-    await until('the bare boot marker', async () => (BOOTED.test((await client.instances.console(id)).output) ? true : undefined));
-    await settle(client, (await client.instances.destroy(id)).id);
-  });
-
   const plan = await client.migrations.create({ name: 'bench', sourceProviderId: 'local', targetProviderId: 'local2', instanceIds: [source], options: { bootMarker: 'SKYPORT-BOOTED' } });
+  let migratedImage = '';
   const total = await timed(async () => {
     await client.migrations.run(plan.id);
     const done = await client.migrations.waitFor(plan.id, { timeoutSeconds: 600 });
     if (done.status !== 'completed') throw new Error(`the migration ended ${done.status}: ${done.vms[0]?.error?.message ?? ''}`);
+    migratedImage = done.vms[0]!.targetImageId!;
+  });
+
+  const boot = await timed(async () => {
+    const op = await client.instances.create({ providerId: 'local2', name: 'bench-boot', imageId: migratedImage, hardwareProfileId: 'tiny' });
+    const id = await settle(client, op.id);
+    await until('the bare boot marker', async () => (BOOTED.test((await client.instances.console(id)).output) ? true : undefined));
+    await settle(client, (await client.instances.destroy(id)).id);
   });
   const history = await client.migrations.steps(plan.id, plan.vms[0]!.id);
   const sum = convert + copy + boot;
@@ -120,7 +124,7 @@ try {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const cmdline = execFileSync('cat', [`/proc/${entry}/cmdline`], { encoding: 'utf8' });
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
       if (cmdline.includes('qemu-system') && cmdline.includes(root)) process.kill(Number(entry), 'SIGKILL');
     } catch {
       // gone meanwhile

@@ -341,6 +341,30 @@ for (const database of testDatabaseUrls()) {
       assert.equal(done.vms[0]?.status, 'cut-over');
     });
 
+    test("another tenant cannot see or touch a plan; a viewer reads plans but cannot change them, and refusals are audited", async () => {
+      const source = await launch('guarded', 'small');
+      const plan = await client.migrations.create({ name: 'guarded', sourceProviderId: 'src', targetProviderId: 'dst', instanceIds: [source.id] });
+      const password = 'correct horse battery staple';
+      await client.tenants.create({ name: 'other' });
+      await client.users.create({ name: 'outsider', password, memberships: [{ tenantId: 'other', role: 'admin' }] });
+      await client.users.create({ name: 'watcher', password, memberships: [{ tenantId: 'default', role: 'viewer' }] });
+      const as = async (name: string) => createClient({ baseUrl: server.url, token: (await createClient({ baseUrl: server.url }).login(name, password)).token });
+      const outsider = await as('outsider');
+      await expectError(outsider.migrations.get(plan.id), 'NotFound', /does not exist/);
+      await expectError(outsider.migrations.run(plan.id), 'NotFound');
+      assert.deepEqual(await outsider.migrations.list(), []);
+      await expectError(outsider.migrations.create({ name: 'steal', sourceProviderId: 'src', targetProviderId: 'dst', instanceIds: [source.id] }), 'NotFound', /provider src/);
+      const watcher = await as('watcher');
+      assert.equal((await watcher.migrations.get(plan.id)).id, plan.id);
+      assert.equal((await watcher.migrations.preflight(plan.id)).ok, true);
+      await expectError(watcher.migrations.run(plan.id), 'Forbidden', /operator/);
+      await expectError(watcher.migrations.delete(plan.id), 'Forbidden');
+      const audit = (await client.audit.list({ limit: 50 })).items;
+      assert.ok(audit.some((e) => e.action === 'migrations.run' && e.result === 'failure' && e.errorCode === 'Forbidden' && e.target?.id === plan.id));
+      assert.ok(audit.some((e) => e.action === 'migrations.create' && e.result === 'success' && e.target?.id === plan.id));
+      await client.migrations.delete(plan.id);
+    });
+
     test('plans refuse what cannot work, by name', async () => {
       const source = await launch('bad-1', 'small');
       await expectError(client.migrations.create({ name: 'x', sourceProviderId: 'src', targetProviderId: 'src', instanceIds: [source.id] }), 'InvalidArgument', /is the source provider/);
