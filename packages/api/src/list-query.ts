@@ -5,7 +5,7 @@
  */
 import { Type, type TObject, type TProperties } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
-import type { ListQuery } from '@skyport/core';
+import type { ListQuery, ResourceSort, ResourceSortField } from '@skyport/core';
 import type { Page } from '@skyport/core';
 import { SkyportError } from '@skyport/model';
 
@@ -25,6 +25,13 @@ export const listQueryProperties = {
   cursor: Type.Optional(Type.String({ minLength: 1, description: '`nextCursor` of the previous page.' })),
   fields: ListParam('Only these top-level fields of each item (`id` is always included); comma list.'),
   includeVanished: Type.Optional(Type.Boolean({ description: 'Also list resources the last sync no longer found at the provider.' })),
+  sort: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        'Order of the list: `name`, `provider`, `id`, or `state` for kinds that have one; a leading `-` sorts descending (`-name`). Ties are broken by id. By id when absent. A `cursor` continues only the sort it was taken with.',
+    }),
+  ),
 } satisfies TProperties;
 
 /** The querystring of a list: the shared parameters plus any the kind adds (`state`). */
@@ -45,6 +52,25 @@ export interface ListQuerystringValues {
   readonly cursor?: string;
   readonly fields?: readonly string[];
   readonly includeVanished?: boolean;
+  readonly sort?: string;
+}
+
+/** Sort names in the API and the inventory fields they order by. */
+const SORT_FIELDS: Record<string, ResourceSortField> = { id: 'id', name: 'name', provider: 'providerId', state: 'state' };
+
+/** `-name` → `{ field: 'name', descending: true }`; refuses names the kind cannot sort by. */
+export function parseSort(value: string | undefined, withState: boolean): ResourceSort | undefined {
+  if (value === undefined) return undefined;
+  const descending = value.startsWith('-');
+  const name = descending ? value.slice(1) : value;
+  const allowed = Object.keys(SORT_FIELDS).filter((n) => withState || n !== 'state');
+  const field = allowed.includes(name) ? SORT_FIELDS[name] : undefined;
+  if (field === undefined) {
+    throw new SkyportError('InvalidArgument', `query/sort "${value}" is not a sort of this list; allowed: ${allowed.flatMap((n) => [n, `-${n}`]).join(', ')}`, {
+      details: { field: 'sort', in: 'query', allowed },
+    });
+  }
+  return descending ? { field, descending } : { field };
 }
 
 /**
@@ -85,10 +111,14 @@ export function parseTags(values: readonly string[] | undefined): Record<string,
   return tags;
 }
 
-/** The broker's `ListQuery` from the shared parameters; `states` are checked by the caller. */
-export function toListQuery(query: ListQuerystringValues, states?: readonly string[]): ListQuery {
+/**
+ * The broker's `ListQuery` from the shared parameters; `states` are checked by the caller.
+ * `withState`: the kind has states, so it can be sorted by one.
+ */
+export function toListQuery(query: ListQuerystringValues, states?: readonly string[], withState = false): ListQuery {
   const providerIds = splitList(query.provider);
   const tags = parseTags(query.tag);
+  const sort = parseSort(query.sort, withState);
   return {
     ...(providerIds === undefined ? {} : { providerIds }),
     ...(states === undefined ? {} : { states }),
@@ -98,6 +128,7 @@ export function toListQuery(query: ListQuerystringValues, states?: readonly stri
     // Ajv fills the default; the fallback only keeps the type honest.
     limit: query.limit ?? DEFAULT_LIMIT,
     ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+    ...(sort === undefined ? {} : { sort }),
   };
 }
 

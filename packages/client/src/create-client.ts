@@ -295,6 +295,7 @@ export function createClient(options: ClientOptions): SkyportClient {
       cursor: query.cursor,
       fields: query.fields === undefined ? undefined : query.fields.map(String).join(','),
       includeVanished: query.includeVanished,
+      sort: query.sort,
       ...extra,
     });
   }

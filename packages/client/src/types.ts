@@ -319,6 +319,8 @@ export interface ListQuery<T, K extends keyof T = keyof T> {
   readonly fields?: readonly K[];
   /** Also resources the last sync no longer found. */
   readonly includeVanished?: boolean;
+  /** `name`, `provider`, `id` (`state` for instances); a leading `-` sorts descending. */
+  readonly sort?: string;
 }
 
 export interface InstanceListQuery<K extends keyof Instance = keyof Instance> extends ListQuery<Instance, K> {

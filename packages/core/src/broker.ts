@@ -34,7 +34,7 @@ import type {
   Volume,
 } from '@skyport/model';
 import type { Readable } from 'node:stream';
-import type { DriverConfigField, Page } from './ports/index.js';
+import type { DriverConfigField, Page, ResourceSort } from './ports/index.js';
 
 export interface DriverInfo {
   readonly name: string;
@@ -84,6 +84,8 @@ export interface ListQuery {
   readonly includeVanished?: boolean;
   readonly limit?: number;
   readonly cursor?: string;
+  /** By id when absent; `state` only for kinds that have one. */
+  readonly sort?: ResourceSort;
 }
 
 export interface CreateInstanceRequest {

@@ -338,6 +338,18 @@ for (const database of testDatabaseUrls()) {
       const byPrefix = await client.instances.list({ provider: ['many'], name: 'sim-00001*', limit: 100 });
       assert.equal(byPrefix.items.length, 10);
       await expectError(client.instances.list({ cursor: 'not-a-cursor' }), 'InvalidArgument', 400, /cursor/);
+
+      // Sorted pages: every instance once, in the order asked, ties broken by id.
+      const sortedNames: string[] = [];
+      for await (const instance of paginate(client.instances.list, { provider: ['many'], sort: '-name', limit: 40 })) sortedNames.push(instance.name);
+      assert.equal(sortedNames.length, 250);
+      assert.deepEqual(sortedNames, [...sortedNames].sort().reverse());
+      const byState = await client.instances.list({ provider: ['many'], sort: 'state', limit: 100, fields: ['state'] });
+      const states = byState.items.map((i) => i.state!);
+      assert.deepEqual(states, [...states].sort());
+      await expectError(client.instances.list({ sort: 'name', cursor: first.nextCursor! }), 'InvalidArgument', 400, /cursor .* is not valid/);
+      await expectError(client.instances.list({ sort: 'size' }), 'InvalidArgument', 400, /query\/sort "size" is not a sort of this list; allowed: id, -id, name, -name, provider, -provider, state, -state/);
+      await expectError(client.keyPairs.list({ sort: '-state' }), 'InvalidArgument', 400, /allowed: id, -id, name, -name, provider, -provider$/);
     });
 
     test('a restarted broker still has everything', async () => {

@@ -13,6 +13,8 @@ import { resourcePageQuery } from '../src/resource-filter.js';
 import { instanceListing, LIST_QUERIES } from './inventory-fixture.js';
 
 const only = process.argv[2];
+/** A page end in the middle of each sort column, for the plan of a second page. */
+const MID_VALUES = { id: 'i-8', name: 'web-0005', state: 'running', providerId: 'prv-a' } as const;
 const at = '2025-01-01T00:00:00.000Z';
 
 for (const database of testDatabaseUrls()) {
@@ -25,7 +27,7 @@ for (const database of testDatabaseUrls()) {
     await test.store.resources.sync('prv-b', 'instance', instanceListing('prv-b', 5_000, at, { seed: 2 }), at);
     for (const [label, filter] of Object.entries(LIST_QUERIES)) {
       for (const after of [undefined, 'i-8']) {
-        const query = await resourcePageQuery(db, target.dialect, { kind: 'instance', limit: 100, ...filter }, after);
+        const query = await resourcePageQuery(db, target.dialect, { kind: 'instance', limit: 100, ...filter }, after === undefined ? undefined : { value: MID_VALUES[filter.sort?.field ?? 'id'], id: after });
         const compiled = query!.compile();
         const explain = target.dialect === 'sqlite' ? 'explain query plan ' : 'explain (analyze, costs off, timing off, summary on) ';
         const { rows } = await db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(explain + compiled.sql, [...compiled.parameters]));

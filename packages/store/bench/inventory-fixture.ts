@@ -72,4 +72,8 @@ export const LIST_QUERIES: Record<string, Omit<ResourceQuery, 'limit' | 'kind'>>
   'running+prod+provider A': { states: ['running'], tags: { env: 'prod' }, providerIds: ['prv-a'] },
   'error+team-7 (rare combo)': { states: ['error'], tags: { team: 'team-7' } },
   'includeVanished, kind only': { includeVanished: true },
+  'sort by name': { sort: { field: 'name' } },
+  'sort by name descending': { sort: { field: 'name', descending: true } },
+  'sort by state, state=running': { sort: { field: 'state' }, states: ['running'] },
+  'sort by provider descending, tag env=prod': { sort: { field: 'providerId', descending: true }, tags: { env: 'prod' } },
 };

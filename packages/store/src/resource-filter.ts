@@ -1,11 +1,60 @@
-import type { ResourceQuery } from '@skyport/core';
+import type { ResourceQuery, ResourceRecord, ResourceSort, ResourceSortField } from '@skyport/core';
 import { sql, type ExpressionBuilder, type Kysely, type Selectable, type SelectQueryBuilder } from 'kysely';
+import { decodeCursor, encodeCursor, invalidCursor } from './cursor.js';
 import type { Database, Dialect, ResourcesTable } from './schema.js';
+
+export const ID_ORDER: ResourceSort = { field: 'id' };
+
+/** The column of each sort field; each has an index (kind, column, id). */
+const SORT_COLUMNS = {
+  id: 'resources.id',
+  name: 'resources.name',
+  state: 'resources.state',
+  providerId: 'resources.provider_id',
+} as const satisfies Record<ResourceSortField, string>;
+
+/** Where the previous page ended: the sort column's value and the id that breaks ties. */
+export interface PageEnd {
+  readonly value: string;
+  readonly id: string;
+}
+
+function sortValue(record: ResourceRecord, field: ResourceSortField): string {
+  // `state` is null only for kinds without states, which are not sorted by it.
+  return field === 'providerId' ? record.providerId : field === 'state' ? (record.state ?? '') : field === 'name' ? record.name : record.id;
+}
+
+/**
+ * A cursor names its sort, so one taken under another order is refused rather than
+ * silently skipping or repeating rows. Id order keeps the plain id payload.
+ */
+export function encodeResourceCursor(last: ResourceRecord, sort: ResourceSort): string {
+  if (sort.field === 'id' && sort.descending !== true) return encodeCursor('res', last.id);
+  return encodeCursor('res', JSON.stringify([sort.field, sort.descending === true ? 1 : 0, sortValue(last, sort.field), last.id]));
+}
+
+export function decodeResourceCursor(cursor: string, sort: ResourceSort): PageEnd {
+  const payload = decodeCursor('res', cursor);
+  if (sort.field === 'id' && sort.descending !== true) {
+    if (payload.startsWith('[')) throw invalidCursor(cursor);
+    return { value: payload, id: payload };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(payload);
+  } catch {
+    throw invalidCursor(cursor);
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 4 || parsed[0] !== sort.field || parsed[1] !== (sort.descending === true ? 1 : 0)) throw invalidCursor(cursor);
+  const [, , value, id] = parsed as unknown[];
+  if (typeof value !== 'string' || typeof id !== 'string') throw invalidCursor(cursor);
+  return { value, id };
+}
 
 type ResourceSelect = SelectQueryBuilder<Database, 'resources', {}>;
 
 /**
- * The query for one page of a resource list: filters, cursor, id order, and one row more
+ * The query for one page of a resource list: filters, cursor, order, and one row more
  * than the page so the caller knows whether another page follows without counting.
  * Undefined when nothing can match.
  */
@@ -13,11 +62,27 @@ export async function resourcePageQuery(
   db: Kysely<Database>,
   dialect: Dialect,
   query: ResourceQuery,
-  after: string | undefined,
+  pageEnd: PageEnd | undefined,
 ): Promise<SelectQueryBuilder<Database, 'resources', Selectable<ResourcesTable>> | undefined> {
+  const sort = query.sort ?? ID_ORDER;
+  const byId = sort.field === 'id' && sort.descending !== true;
   const drivingTag = dialect === 'sqlite' ? await sparseTagKey(db, query.tags) : undefined;
-  const filtered = filterResources(db.selectFrom('resources'), dialect, query, { after, drivingTag });
-  return filtered?.selectAll('resources').orderBy('resources.id').limit(query.limit + 1);
+  // The id-order cursor bound also narrows the tag rows (see filterResources); other orders
+  // bound the page with a row comparison on (column, id) instead.
+  const filtered = filterResources(db.selectFrom('resources'), dialect, query, { after: byId ? pageEnd?.id : undefined, drivingTag });
+  if (filtered === undefined) return undefined;
+  const direction = sort.descending === true ? 'desc' : 'asc';
+  const column = SORT_COLUMNS[sort.field];
+  let q = filtered;
+  if (pageEnd !== undefined && !byId) {
+    const beyond = sort.descending === true ? sql.raw('<') : sql.raw('>');
+    q =
+      sort.field === 'id'
+        ? q.where(sql<boolean>`${sql.ref('resources.id')} ${beyond} ${pageEnd.id}`)
+        : q.where(sql<boolean>`(${sql.ref(column)}, ${sql.ref('resources.id')}) ${beyond} (${pageEnd.value}, ${pageEnd.id})`);
+  }
+  if (sort.field !== 'id') q = q.orderBy(column, direction);
+  return q.selectAll('resources').orderBy('resources.id', direction).limit(query.limit + 1);
 }
 
 export interface FilterOptions {

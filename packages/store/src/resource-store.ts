@@ -2,10 +2,10 @@ import type { Page, ResourceQuery, ResourceRecord, ResourceStore, SyncResult } f
 import { SkyportError, type ResourceKind } from '@skyport/model';
 import { sql, type Kysely } from 'kysely';
 import { chunksOf, rowsPerStatement } from './chunks.js';
-import { checkLimit, decodeCursor, encodeCursor } from './cursor.js';
+import { checkLimit } from './cursor.js';
 import { serializeTags } from './json.js';
 import { deleteTagRows, insertTagRows, resourceFromRow, tagRows } from './resource-rows.js';
-import { resourcePageQuery } from './resource-filter.js';
+import { decodeResourceCursor, encodeResourceCursor, ID_ORDER, resourcePageQuery } from './resource-filter.js';
 import { syncResources } from './resource-sync.js';
 import type { Database } from './schema.js';
 import type { StoreContext } from './store-context.js';
@@ -50,15 +50,19 @@ export class SqlResourceStore implements ResourceStore {
     return ids;
   }
 
-  /** Ordered by id; `nextCursor` encodes the last id of the page (keyset pagination). */
+  /**
+   * Ordered by id, or by the sort column then id; `nextCursor` encodes where the page ended
+   * (keyset pagination: a page costs the same at row 10 and at row 100,000).
+   */
   async list(query: ResourceQuery): Promise<Page<ResourceRecord>> {
     checkLimit(query.limit);
-    const after = query.cursor === undefined ? undefined : decodeCursor('res', query.cursor);
+    const sort = query.sort ?? ID_ORDER;
+    const after = query.cursor === undefined ? undefined : decodeResourceCursor(query.cursor, sort);
     const pageQuery = await resourcePageQuery(this.#ctx.db, this.#ctx.dialect, query, after);
     if (pageQuery === undefined) return { items: [] };
     const rows = await pageQuery.execute();
     const items = rows.slice(0, query.limit).map(resourceFromRow);
-    return rows.length > query.limit ? { items, nextCursor: encodeCursor('res', items[items.length - 1]!.id) } : { items };
+    return rows.length > query.limit ? { items, nextCursor: encodeResourceCursor(items[items.length - 1]!, sort) } : { items };
   }
 
   /** Present resources only; kinds without state (null) are not counted. */

@@ -15,6 +15,7 @@ import type {
   ProviderRecord,
   ResourceQuery,
   ResourceRecord,
+  ResourceSort,
   Store,
   TenantRecord,
   UserRecord,
@@ -482,6 +483,35 @@ for (const { dialect } of testDatabaseUrls()) {
           }
         });
       }
+
+      const sorts: { label: string; sort: ResourceSort; query?: Omit<ResourceQuery, 'limit' | 'kind' | 'sort'>; key: (r: ResourceRecord) => string }[] = [
+        { label: 'name', sort: { field: 'name' }, key: (r) => r.name },
+        { label: 'name descending, one provider', sort: { field: 'name', descending: true }, query: { providerIds: ['prv-la'] }, key: (r) => r.name },
+        { label: 'state, name prefix', sort: { field: 'state' }, query: { name: 'web-*' }, key: (r) => r.state ?? '' },
+        { label: 'provider descending, tag', sort: { field: 'providerId', descending: true }, query: { tags: { env: 'prod' } }, key: (r) => r.providerId },
+        { label: 'id descending, two states', sort: { field: 'id', descending: true }, query: { states: ['running', 'error'] }, key: (r) => r.id },
+      ];
+      for (const { label, sort, query = {}, key } of sorts) {
+        it(`pages through a sort by ${label}, ties broken by id, with no duplicates or gaps`, async () => {
+          const filtered = await listAll(db().store, { kind: 'instance', limit: 1000, ...query });
+          const order = (a: ResourceRecord, b: ResourceRecord) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+          const expected = [...filtered].sort((a, b) => (sort.descending === true ? order(b, a) : order(a, b))).map((r) => r.id);
+          assert.ok(expected.length > 10, 'the case selects enough to page');
+          for (const limit of [7, 100]) {
+            const items = await listAll(db().store, { kind: 'instance', limit, sort, ...query });
+            assert.deepEqual(items.map((r) => r.id), expected, `limit ${limit}`);
+          }
+        });
+      }
+
+      it('refuses a cursor taken under another sort', async () => {
+        const { store } = db();
+        const byName = await store.resources.list({ kind: 'instance', limit: 3, sort: { field: 'name' } });
+        const byId = await store.resources.list({ kind: 'instance', limit: 3 });
+        await rejectsWith(() => store.resources.list({ kind: 'instance', limit: 3, cursor: byName.nextCursor! }), 'InvalidArgument', /cursor .* is not valid/);
+        await rejectsWith(() => store.resources.list({ kind: 'instance', limit: 3, sort: { field: 'name', descending: true }, cursor: byName.nextCursor! }), 'InvalidArgument', /cursor/);
+        await rejectsWith(() => store.resources.list({ kind: 'instance', limit: 3, sort: { field: 'state' }, cursor: byId.nextCursor! }), 'InvalidArgument', /cursor/);
+      });
 
       it('returns whole records and no cursor on the last page', async () => {
         const page = await db().store.resources.list({ kind: 'instance', name: 'db-4', providerIds: ['prv-la'], limit: 5 });

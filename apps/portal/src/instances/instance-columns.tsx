@@ -23,6 +23,8 @@ export interface InstanceColumn {
   /** Always shown: a row needs its name and state to be acted on. */
   readonly fixed?: boolean;
   readonly numeric?: boolean;
+  /** The API's sort name, for columns the server can order by. */
+  readonly sort?: string;
   readonly render: (row: InstanceRow, context: ColumnContext) => ReactNode;
 }
 
@@ -34,6 +36,7 @@ export const INSTANCE_COLUMNS: readonly InstanceColumn[] = [
     label: 'Name',
     fields: ['name'],
     fixed: true,
+    sort: 'name',
     render: (row) => (
       <Link to={`/instances/${encodeURIComponent(row.id)}`} className="row-link">
         {row.name ?? row.id}
@@ -45,9 +48,10 @@ export const INSTANCE_COLUMNS: readonly InstanceColumn[] = [
     label: 'State',
     fields: ['state'],
     fixed: true,
+    sort: 'state',
     render: (row, { states }) => (row.state === undefined ? dash : <StateBadge state={row.state} transitional={states?.get(row.state)?.transitional ?? false} />),
   },
-  { key: 'provider', label: 'Provider', fields: ['providerId'], render: (row, { providerName }) => (row.providerId === undefined ? dash : providerName(row.providerId)) },
+  { key: 'provider', label: 'Provider', fields: ['providerId'], sort: 'provider', render: (row, { providerName }) => (row.providerId === undefined ? dash : providerName(row.providerId)) },
   { key: 'cpus', label: 'vCPUs', fields: ['cpus'], numeric: true, render: (row) => row.cpus ?? dash },
   { key: 'memory', label: 'Memory', fields: ['memoryMiB'], numeric: true, render: (row) => (row.memoryMiB === undefined ? dash : formatMemory(row.memoryMiB)) },
   { key: 'disk', label: 'Disk', fields: ['diskGiB'], numeric: true, render: (row) => formatGiB(row.diskGiB) },
@@ -64,7 +68,7 @@ export const INSTANCE_COLUMNS: readonly InstanceColumn[] = [
   { key: 'location', label: 'Location', fields: ['locationId'], render: (row) => <span className="mono small">{row.locationId ?? '—'}</span> },
   { key: 'keyName', label: 'Key pair', fields: ['keyName'], render: (row) => row.keyName ?? dash },
   { key: 'created', label: 'Created', fields: ['createdAt'], render: (row) => <RelativeTime at={row.createdAt} /> },
-  { key: 'id', label: 'Id', fields: ['id'], render: (row) => <span className="mono small">{row.id}</span> },
+  { key: 'id', label: 'Id', fields: ['id'], sort: 'id', render: (row) => <span className="mono small">{row.id}</span> },
 ];
 
 export const DEFAULT_COLUMNS = ['name', 'state', 'provider', 'cpus', 'memory', 'addresses', 'tags', 'created'];

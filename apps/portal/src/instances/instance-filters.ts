@@ -16,6 +16,8 @@ export interface InstanceFilters {
   /** As typed: `key=value` or `key`, comma-separated. */
   readonly tag: string;
   readonly pageSize: number;
+  /** The API's sort (`name`, `-state`); empty for its default, by id. */
+  readonly sort: string;
 }
 
 export function useInstanceFilters(): [InstanceFilters, (change: Partial<InstanceFilters>) => void] {
@@ -27,6 +29,7 @@ export function useInstanceFilters(): [InstanceFilters, (change: Partial<Instanc
     name: search.get('name') ?? '',
     tag: search.get('tag') ?? '',
     pageSize: (PAGE_SIZES as readonly number[]).includes(size) ? size : DEFAULT_PAGE_SIZE,
+    sort: search.get('sort') ?? '',
   };
   const update = (change: Partial<InstanceFilters>) => {
     const next = { ...filters, ...change };
@@ -37,6 +40,7 @@ export function useInstanceFilters(): [InstanceFilters, (change: Partial<Instanc
         name: next.name,
         tag: next.tag,
         size: next.pageSize === DEFAULT_PAGE_SIZE ? undefined : String(next.pageSize),
+        sort: next.sort === '' ? undefined : next.sort,
       }),
       { replace: true },
     );

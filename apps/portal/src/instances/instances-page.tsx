@@ -84,7 +84,7 @@ export function InstancesPage() {
       <ErrorText error={list.error} />
       <div className="table-scroll">
         <table className="data-table instances-table" aria-busy={list.isFetching}>
-          <caption className="visually-hidden">Instances in every provider, ordered by id</caption>
+          <caption className="visually-hidden">{`Instances in every provider, ordered by ${sortCaption(filters.sort)}`}</caption>
           <thead>
             <tr>
               {canChange ? (
@@ -93,8 +93,15 @@ export function InstancesPage() {
                 </th>
               ) : null}
               {columns.map((column) => (
-                <th key={column.key} scope="col" className={column.numeric === true ? 'numeric' : undefined}>
-                  {column.label}
+                <th key={column.key} scope="col" className={column.numeric === true ? 'numeric' : undefined} aria-sort={ariaSort(column.sort, filters.sort)}>
+                  {column.sort === undefined ? (
+                    column.label
+                  ) : (
+                    <button type="button" className="sort-button" onClick={() => setFilters({ sort: nextSort(column.sort!, filters.sort) })}>
+                      {column.label}
+                      <span aria-hidden="true">{sortMark(column.sort, filters.sort)}</span>
+                    </button>
+                  )}
                 </th>
               ))}
             </tr>
@@ -128,9 +135,32 @@ export function InstancesPage() {
         onPrevious={pages.previous}
         onNext={() => nextCursor !== undefined && pages.next(nextCursor)}
       />
-      <p className="muted small">Rows are ordered by id, the API's order: its lists page by cursor over ids and do not sort by other columns.</p>
+      <p className="muted small">Name, state, provider and id sort on the server, across every page; other columns show the page as it came.</p>
     </section>
   );
+}
+
+/** Ascending, then descending, then back to the API's default (by id). */
+function nextSort(column: string, current: string): string {
+  if (current === column) return `-${column}`;
+  if (current === `-${column}`) return '';
+  return column;
+}
+
+function ariaSort(column: string | undefined, current: string): 'ascending' | 'descending' | undefined {
+  if (column === undefined) return undefined;
+  if (current === column || (current === '' && column === 'id')) return 'ascending';
+  return current === `-${column}` ? 'descending' : undefined;
+}
+
+function sortMark(column: string, current: string): string {
+  const order = ariaSort(column, current);
+  return order === 'ascending' ? ' ▲' : order === 'descending' ? ' ▼' : '';
+}
+
+function sortCaption(sort: string): string {
+  if (sort === '') return 'id';
+  return sort.startsWith('-') ? `${sort.slice(1)}, descending` : sort;
 }
 
 function listQuery(filters: InstanceFilters, fields: readonly (keyof Instance)[]): InstanceListQuery {
@@ -139,6 +169,7 @@ function listQuery(filters: InstanceFilters, fields: readonly (keyof Instance)[]
   return {
     limit: filters.pageSize,
     fields,
+    ...(filters.sort === '' ? {} : { sort: filters.sort }),
     ...(filters.provider === '' ? {} : { provider: filters.provider }),
     ...(filters.states.length === 0 ? {} : { state: filters.states }),
     ...(name === undefined ? {} : { name }),

@@ -48,7 +48,7 @@ export function inventoryRoutes<T extends TObject>(app: FastifyInstanceTypebox, 
       const query = request.query as ListQuerystringValues & Record<string, unknown>;
       const select = fieldSelector(kind.entity, kind.noun, query.fields);
       const states = kind.extraQuery?.states(query);
-      const page = await kind.list(toListQuery(query, states));
+      const page = await kind.list(toListQuery(query, states, kind.extraQuery !== undefined));
       return pageReply(reply, page, select);
     },
   );

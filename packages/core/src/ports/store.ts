@@ -51,8 +51,19 @@ export interface ResourceQuery {
   readonly includeVanished?: boolean;
   /** 1..1000 */
   readonly limit: number;
-  /** Opaque cursor from a previous page (`nextCursor`). */
+  /** Opaque cursor from a previous page (`nextCursor`), taken with the same sort. */
   readonly cursor?: string;
+  /** Order of the list; by id ascending when absent. Ties are broken by id. */
+  readonly sort?: ResourceSort;
+}
+
+/** Inventory columns a list can be ordered by (each has an index ending in id). */
+export const RESOURCE_SORT_FIELDS = ['id', 'name', 'state', 'providerId'] as const;
+export type ResourceSortField = (typeof RESOURCE_SORT_FIELDS)[number];
+
+export interface ResourceSort {
+  readonly field: ResourceSortField;
+  readonly descending?: boolean;
 }
 
 export interface Page<T> {

@@ -37,6 +37,7 @@ export async function listKind<T>(ctx: BrokerContext, kind: ResourceKind, query:
     ...(query.tags === undefined ? {} : { tags: query.tags }),
     ...(query.includeVanished === undefined ? {} : { includeVanished: query.includeVanished }),
     ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+    ...(query.sort === undefined ? {} : { sort: query.sort }),
   });
   return { items: page.items.map((r) => r.data as T), ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }) };
 }
