@@ -70,6 +70,18 @@ export class PropertyReader {
 
   /** Every object of the given types under the root folder. */
   async all(wish: PropertyWish, what: string, pageSize?: number): Promise<ObjectContent[]> {
+    try {
+      return await this.#all(wish, what, pageSize);
+    } catch (error) {
+      // A view belongs to the session that made it: if the session was replaced mid-read
+      // (expiry, then a new login), the view is gone and the read starts over once.
+      const object = error instanceof SkyportError ? error.details?.['object'] : undefined;
+      if (typeof object !== 'string' || !object.startsWith('ContainerView:')) throw error;
+      return this.#all(wish, what, pageSize);
+    }
+  }
+
+  async #all(wish: PropertyWish, what: string, pageSize?: number): Promise<ObjectContent[]> {
     const content = await this.client.serviceContent();
     const created = await this.client.call(
       'CreateContainerView',

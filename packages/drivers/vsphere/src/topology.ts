@@ -3,7 +3,7 @@
  * (vSphere's compute resources) are its zones. A VM's zone is the owner of its resource pool.
  */
 import type { NativeLocation } from '@skyport/core';
-import { textOf, toMoRef, type MoRef } from './soap-xml.js';
+import { children, textOf, toMoRef, type MoRef } from './soap-xml.js';
 import type { PropertyReader } from './property-reader.js';
 
 export interface Datacenter {
@@ -18,6 +18,8 @@ export interface ComputeResource {
   readonly datacenter: string | undefined;
   /** The root resource pool, where new VMs go. */
   readonly pool: MoRef | undefined;
+  /** Datastores its hosts share, for imported disks. */
+  readonly datastores: readonly MoRef[];
   readonly available: boolean;
 }
 
@@ -30,7 +32,7 @@ export interface Topology {
   readonly hostOwner: ReadonlyMap<string, string>;
 }
 
-const COMPUTE_PATHS = ['name', 'parent', 'resourcePool', 'summary.numEffectiveHosts'];
+const COMPUTE_PATHS = ['name', 'parent', 'resourcePool', 'datastore', 'summary.numEffectiveHosts'];
 
 export async function readTopology(reader: PropertyReader): Promise<Topology> {
   const objects = await reader.all(
@@ -71,6 +73,7 @@ export async function readTopology(reader: PropertyReader): Promise<Topology> {
       name: textOf(o.props.get('name')),
       datacenter: datacenterOf(o.obj.value),
       pool: toMoRef(o.props.get('resourcePool')),
+      datastores: children(o.props.get('datastore'), 'ManagedObjectReference').map(toMoRef).filter((r): r is MoRef => r !== undefined),
       // A cluster or host with no usable host (all in maintenance or disconnected) cannot run VMs.
       available: !Number.isFinite(hosts) || hosts > 0 || !o.props.has('summary.numEffectiveHosts'),
     });

@@ -4,6 +4,8 @@
  * after vCenter's idle timeout or a restart), every fault translated into SkyportError.
  */
 import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import { SkyportError } from '@skyport/model';
 import { Agent, fetch, type Dispatcher } from 'undici';
 import { child, childText, envelope, escapeXml, moRef, parseXml, text, toMoRef, type MoRef, type XmlNode } from './soap-xml.js';
@@ -79,15 +81,63 @@ export class VimClient {
    * response element (read its `returnval` children). `what` names the action in errors.
    */
   async call(method: string, target: MoRef, params: string, what: string): Promise<XmlNode> {
+    return (await this.callWithText(method, target, params, what)).result;
+  }
+
+  /** Like `call`, also handing back the response as sent, for values passed on verbatim. */
+  async callWithText(method: string, target: MoRef, params: string, what: string): Promise<{ result: XmlNode; payload: string }> {
     await this.#ensureSession();
+    const used = this.#cookie;
     try {
       return await this.#invoke(method, target, params, what);
     } catch (error) {
       if (!(error instanceof SkyportError) || error.providerCode !== 'NotAuthenticated') throw error;
       // The session expired or the server restarted: one new login, then the same call again.
-      this.#cookie = undefined;
+      // Calls in flight share that login: only the first to notice drops the old cookie.
+      if (this.#cookie === used) this.#cookie = undefined;
       await this.#ensureSession();
       return this.#invoke(method, target, params, what);
+    }
+  }
+
+  /**
+   * Uploads a file to an NFC device URL of an HttpNfcLease (the host `*` in the URL the lease
+   * hands out stands for the endpoint's own), reporting bytes sent.
+   */
+  async upload(deviceUrl: string, path: string, size: number, what: string, onBytes: (sent: number) => void): Promise<void> {
+    const target = new URL(deviceUrl.replace('://*/', '://placeholder/'));
+    const endpoint = new URL(this.#options.url);
+    if (target.hostname === 'placeholder') {
+      target.protocol = endpoint.protocol;
+      target.host = endpoint.host;
+    }
+    let sent = 0;
+    const file = createReadStream(path);
+    file.on('data', (chunk) => {
+      sent += chunk.length;
+      onBytes(sent);
+    });
+    let response: Awaited<ReturnType<typeof fetch>>;
+    try {
+      response = await fetch(target, {
+        method: 'PUT',
+        headers: {
+          'content-type': 'application/x-vnd.vmware-streamVmdk',
+          'content-length': String(size),
+          ...(this.#cookie === undefined ? {} : { cookie: this.#cookie }),
+        },
+        body: Readable.toWeb(file) as ReadableStream,
+        duplex: 'half',
+        dispatcher: this.#dispatcher,
+      });
+      await response.text();
+    } catch (error) {
+      throw unreachable(target.origin, what, error, 'nfc');
+    } finally {
+      file.destroy();
+    }
+    if (response.status < 200 || response.status > 299) {
+      throw new SkyportError('ProviderError', `vSphere answered HTTP ${response.status} to the disk upload while ${what}`, { providerCode: `HTTP${response.status}` });
     }
   }
 
@@ -121,7 +171,7 @@ export class VimClient {
 
   async #retrieveServiceContent(): Promise<ServiceContent> {
     const response = await this.#invoke('RetrieveServiceContent', SERVICE_INSTANCE, '', `connecting to ${this.#options.url}`);
-    const rv = child(response, 'returnval');
+    const rv = child(response.result, 'returnval');
     const ref = (name: string): MoRef => {
       const r = toMoRef(child(rv, name));
       if (r === undefined) {
@@ -143,7 +193,7 @@ export class VimClient {
     };
   }
 
-  async #invoke(method: string, target: MoRef, params: string, what: string): Promise<XmlNode> {
+  async #invoke(method: string, target: MoRef, params: string, what: string): Promise<{ result: XmlNode; payload: string }> {
     const operationId = `skyport-${randomUUID()}`;
     const body = envelope(`<${method} xmlns="urn:vim25">${moRef('_this', target)}${params}</${method}>`, operationId);
     const version = method === 'RetrieveServiceContent' ? '6.5' : ((await this.#content?.catch(() => undefined))?.apiVersion ?? '6.5');
@@ -192,7 +242,7 @@ export class VimClient {
         requestId: operationId,
       });
     }
-    return result;
+    return { result, payload };
   }
 }
 

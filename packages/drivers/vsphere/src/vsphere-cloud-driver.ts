@@ -12,6 +12,7 @@ import type {
   DriverCreateInstanceRequest,
   DriverCreateSnapshotRequest,
   DriverCreateVolumeRequest,
+  DriverImportImageRequest,
   NativeHardwareProfile,
   NativeImage,
   NativeInstance,
@@ -20,6 +21,7 @@ import type {
   NativeSnapshot,
   NativeVolume,
 } from '@skyport/core';
+import { importDiskAsVm } from './ovf-import.js';
 import { PropertyReader } from './property-reader.js';
 import { child, el, moRef, text, toMoRef, type MoRef } from './soap-xml.js';
 import { readTopology, toLocations, type ComputeResource, type Topology } from './topology.js';
@@ -56,11 +58,13 @@ export class VsphereCloudDriver implements CloudDriver {
   readonly #client: VimClient;
   readonly #reader: PropertyReader;
   readonly #settings: VsphereSettings;
+  readonly #dataDir: string;
   /** VMs asked to shut down through VMware Tools that are still on: shown as `stopping`. */
   readonly #shuttingDown = new Set<string>();
 
-  constructor(_config: DriverConfig, settings: VsphereSettings) {
+  constructor(config: DriverConfig, settings: VsphereSettings) {
     this.#settings = settings;
+    this.#dataDir = config.dataDir;
     this.#client = new VimClient({
       url: settings.url,
       username: settings.username,
@@ -290,12 +294,17 @@ export class VsphereCloudDriver implements CloudDriver {
     );
     const created = toMoRef(result);
     if (created === undefined) throw new SkyportError('ProviderError', `vSphere cloned ${vm.ref.value} but named no new VM`, { providerCode: 'MalformedResponse' });
+    return this.#finishImage(created, options?.description, options?.tags, `the clone ${created.value}`);
+  }
+
+  /** Describes a new VM (notes, tags) and marks it as a template; removes it if that fails. */
+  async #finishImage(created: MoRef, description: string | undefined, tags: Tags | undefined, what: string): Promise<NativeImage> {
     try {
       await this.#reconfigure(created, `describing image ${created.value}`, {
-        annotation: options?.description ?? '',
+        annotation: description ?? '',
         extra: {
           [EXTRA.private]: 'true',
-          [EXTRA.tags]: JSON.stringify(options?.tags ?? {}),
+          [EXTRA.tags]: JSON.stringify(tags ?? {}),
           [EXTRA.createdAt]: new Date().toISOString(),
           [EXTRA.image]: '',
           [EXTRA.profile]: '',
@@ -303,12 +312,31 @@ export class VsphereCloudDriver implements CloudDriver {
       });
       await this.#client.call('MarkAsTemplate', created, '', `marking ${created.value} as a template`);
     } catch (error) {
-      await this.#reader.runTask('Destroy_Task', created, '', `removing ${created.value} after a failed image creation`).catch(() => undefined);
+      await this.#reader.runTask('Destroy_Task', created, '', `removing ${what} after a failed image creation`).catch(() => undefined);
       throw error;
     }
     const template = await this.#vm(created.value);
     if (template === undefined) throw notFound('image', created.value, 'vanished right after it was created');
     return toImage(template);
+  }
+
+  async importImage(request: DriverImportImageRequest): Promise<NativeImage> {
+    const name = request.name.trim();
+    if (name === '' || name.length > 80) {
+      throw new SkyportError('InvalidArgument', `image name ${JSON.stringify(request.name)} must be 1 to 80 characters (vSphere's limit)`, { details: { field: 'name' } });
+    }
+    if (request.architecture !== 'x86_64') {
+      throw new SkyportError('InvalidArgument', `architecture ${request.architecture} cannot run on vSphere's x86 hosts; only x86_64 images are imported`, { details: { field: 'architecture' } });
+    }
+    const topology = await readTopology(this.#reader);
+    const compute = [...topology.computes.values()].find((c) => c.available && c.pool !== undefined && c.datastores.length > 0);
+    const datacenter = compute?.datacenter === undefined ? undefined : topology.datacenters.get(compute.datacenter);
+    if (compute?.pool === undefined || compute.datastores[0] === undefined || datacenter?.vmFolder === undefined) {
+      throw new SkyportError('InvalidState', 'this vCenter has no cluster or host with a datastore to import a disk to', { providerCode: 'NoPlacement' });
+    }
+    await this.#assertNameFree(datacenter.vmFolder, name, 'image');
+    const created = await importDiskAsVm(this.#client, this.#reader, { pool: compute.pool, folder: datacenter.vmFolder, datastore: compute.datastores[0] }, { ...request, name }, this.#dataDir);
+    return this.#finishImage(created, request.description, request.tags, `the imported ${created.value}`);
   }
 
   async deleteImage(nativeId: string): Promise<void> {

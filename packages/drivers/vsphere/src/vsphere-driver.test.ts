@@ -5,7 +5,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { DriverConfig } from '@skyport/core';
 import { isSkyportError, type SkyportError } from '@skyport/model';
@@ -40,10 +43,10 @@ function rejectsConfig(cfg: DriverConfig): SkyportError {
 
 describe('vsphere driver against the simulator', () => {
   let sim: VcsimServer;
-  const open: { close(): Promise<void> }[] = [];
+  const opened: { close(): Promise<void> }[] = [];
   const driver = (settings: Record<string, unknown> = {}, credentials?: Record<string, string>): VsphereCloudDriver => {
     const d = vsphereDriver.create(config(sim.url, credentials ?? { username: sim.username, password: sim.password }, settings)) as VsphereCloudDriver;
-    open.push(d);
+    opened.push(d);
     return d;
   };
 
@@ -51,7 +54,7 @@ describe('vsphere driver against the simulator', () => {
     sim = await startVcsim({ vm: 2, templates: 1 });
   });
   after(async () => {
-    for (const d of open) await d.close();
+    for (const d of opened) await d.close();
     await sim.stop();
   });
 
@@ -160,6 +163,43 @@ describe('vsphere driver against the simulator', () => {
     const instances = await driver().listInstances();
     const zoneIds = new Set(locations.filter((l) => l.kind === 'zone').map((l) => l.nativeId));
     assert.ok(instances.length > 0 && instances.every((i) => i.locationId !== undefined && zoneIds.has(i.locationId)), 'every VM is placed in a listed zone');
+  });
+
+  test('an imported disk is uploaded whole through the lease and becomes a template that clones', async (t) => {
+    const d = driver();
+    const dir = await mkdtemp(join(tmpdir(), 'vsphere-import-test-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    // A sparse 3 GiB raw disk with a recognisable first megabyte.
+    const path = join(dir, 'disk.raw');
+    const handle = await open(path, 'w');
+    await handle.write(Buffer.alloc(1024 * 1024, 0x5a), 0, 1024 * 1024, 0);
+    await handle.truncate(3 * 1024 ** 3);
+    await handle.close();
+    let total = 0;
+    let done = 0;
+    const image = await d.importImage({ name: 'imported-disk', path, format: 'raw', architecture: 'x86_64', description: 'from a raw disk', tags: { origin: 'test' }, onProgress: (sent, of) => { done = sent; total = of; } });
+    assert.equal(image.state, 'available');
+    assert.equal(image.sizeGiB, 3, 'the template has the disk\'s virtual size');
+    assert.equal(image.description, 'from a raw disk');
+    assert.deepEqual(image.tags, { origin: 'test' });
+    assert.ok(total > 0 && done === total, `progress ${done}/${total}`);
+    // The simulator logs every NFC transfer: the streamOptimized VMDK arrived whole.
+    assert.match(sim.log(), new RegExp(`nfc PUT \\S+: transferred ${total} bytes`));
+    const again = await rejection(d.importImage({ name: 'imported-disk', path, format: 'raw', architecture: 'x86_64' }));
+    assert.equal(again.code, 'AlreadyExists');
+    const arm = await rejection(d.importImage({ name: 'arm-disk', path, format: 'raw', architecture: 'aarch64' }));
+    assert.equal(arm.code, 'InvalidArgument');
+    const clone = await d.createInstance({ name: 'from-import', imageId: image.nativeId, hardwareProfileId: 'small', cpus: 1, memoryMiB: 1024, diskGiB: 16 });
+    try {
+      assert.equal(clone.imageId, image.nativeId);
+      assert.equal(clone.diskGiB, 16);
+      const tooSmall = await rejection(d.createInstance({ name: 'too-small-disk', imageId: image.nativeId, hardwareProfileId: 'small', cpus: 1, memoryMiB: 1024, diskGiB: 2 }));
+      assert.equal(tooSmall.code, 'InvalidArgument');
+      assert.match(tooSmall.message, /smaller than image imported-disk's disk of 3 GiB/);
+    } finally {
+      await d.destroyInstance(clone.nativeId);
+      await d.deleteImage(image.nativeId);
+    }
   });
 
   test('an instance created in a named zone is placed there', async () => {
