@@ -11,6 +11,7 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type {
   CloudDriver,
@@ -60,6 +61,9 @@ import {
 import type { OpenStackSettings } from './openstack-settings.js';
 
 const enc = encodeURIComponent;
+
+/** How long deleting a volume waits for its snapshots that are being deleted. */
+const SNAPSHOT_DELETE_WAIT_MS = 60_000;
 
 /** Resolves `undefined` for a NotFound, rethrows anything else. */
 async function orUndefined<T>(promise: Promise<T>): Promise<T | undefined> {
@@ -188,7 +192,7 @@ export class OpenStackCloudDriver implements CloudDriver {
     const f = flavor.body.flavor;
     for (const [field, asked, has] of [['cpus', request.cpus, f.vcpus], ['memoryMiB', request.memoryMiB, f.ram], ['diskGiB', request.diskGiB, Math.max(1, f.disk)]] as const) {
       if (asked !== has) {
-        throw new SkyportError('InvalidArgument', `${field} ${asked} does not match flavor ${f.name} (${has}); OpenStack flavors are fixed sizes: choose the flavor that has the size you want`, {
+        throw new SkyportError('Unsupported', `${field} ${asked} does not match flavor ${f.name} (${has}); OpenStack flavors are fixed sizes and cannot be overridden: choose the flavor that has the size you want`, {
           details: { field, allowed: [has] },
         });
       }
@@ -358,7 +362,26 @@ export class OpenStackCloudDriver implements CloudDriver {
     if ((volume.attachments ?? []).length > 0 || volume.status === 'in-use') {
       throw new SkyportError('InvalidState', `volume ${volumeId} is in-use (attached to server ${volume.attachments?.[0]?.server_id ?? '?'}); detach it before deleting it`, { details: { state: volume.status } });
     }
+    await this.#waitForSnapshotsGone(volumeId);
     await this.client.call('volume', 'DELETE', `/volumes/${enc(volumeId)}`, { what: `volume ${volumeId}`, badRequest: 'InvalidState' });
+  }
+
+  /**
+   * Cinder keeps a volume while any snapshot of it exists, including ones still being deleted.
+   * Live snapshots are the caller's to remove; ones on their way out are waited for briefly.
+   */
+  async #waitForSnapshotsGone(volumeId: string): Promise<void> {
+    const deadline = Date.now() + SNAPSHOT_DELETE_WAIT_MS;
+    for (;;) {
+      const snapshots = (await this.client.list<CinderSnapshot>('volume', '/snapshots/detail', 'snapshots', { what: 'snapshots' })).filter((s) => s.volume_id === volumeId);
+      const live = snapshots.filter((s) => s.status !== 'deleting');
+      if (live.length > 0) {
+        throw new SkyportError('InvalidState', `volume ${volumeId} has snapshots (${live.map((s) => s.id).join(', ')}); delete them before deleting the volume`, { details: { snapshots: live.map((s) => s.id) } });
+      }
+      if (snapshots.length === 0) return;
+      if (Date.now() > deadline) throw new SkyportError('InvalidState', `volume ${volumeId} still has snapshots being deleted (${snapshots.map((s) => s.id).join(', ')}); try again shortly`, { retryable: true });
+      await sleep(Math.min(this.settings.imagePollMs, 1000));
+    }
   }
 
   async listSnapshots(): Promise<NativeSnapshot[]> {
@@ -379,6 +402,15 @@ export class OpenStackCloudDriver implements CloudDriver {
   }
 
   async deleteSnapshot(nativeId: string): Promise<void> {
+    // Cinder refuses to delete a snapshot still being created; it is done in seconds, so wait.
+    const deadline = Date.now() + SNAPSHOT_DELETE_WAIT_MS;
+    for (;;) {
+      const { body } = await this.client.call<{ snapshot: CinderSnapshot }>('volume', 'GET', `/snapshots/${enc(nativeId)}`, { what: `snapshot ${nativeId}` });
+      if (body.snapshot.status === 'deleting') throw new SkyportError('NotFound', `snapshot ${nativeId} is already being deleted`, { providerCode: 'deleting' });
+      if (body.snapshot.status !== 'creating') break;
+      if (Date.now() > deadline) throw new SkyportError('InvalidState', `snapshot ${nativeId} is still being created; delete it once it is available`, { retryable: true });
+      await sleep(Math.min(this.settings.imagePollMs, 1000));
+    }
     await this.client.call('volume', 'DELETE', `/snapshots/${enc(nativeId)}`, { what: `snapshot ${nativeId}`, badRequest: 'InvalidState' });
   }
 
@@ -579,7 +611,7 @@ export class OpenStackCloudDriver implements CloudDriver {
     try {
       const { response } = await this.client.call('image', 'GET', `/images/${enc(image.id)}/file`, { raw: true, what: `data of image ${image.id}`, ...(signal === undefined ? {} : { signal }) });
       if (response?.body === null || response?.body === undefined) throw new SkyportError('ProviderError', `image ${image.id} has no data`);
-      await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), createWriteStream(path), ...(signal === undefined ? [] : [{ signal }]));
+      await pipeline(Readable.fromWeb(response.body as WebReadableStream), createWriteStream(path), ...(signal === undefined ? [] : [{ signal }]));
       // The bytes came from outside: the same checks as an import, and the guest-visible size.
       const info = await imageInfo(path, format as DiskFormat);
       return { path, format: format as DiskFormat, virtualSizeBytes: info.virtualSizeBytes, release };
