@@ -6,6 +6,7 @@ import { createEc2Api } from '@skyport/ec2';
 import { createStore } from '@skyport/store';
 import { simDriver } from '@skyport/driver-sim';
 import { qemuDriver } from '@skyport/driver-qemu';
+import { openstackDriver } from '@skyport/driver-openstack';
 import { vsphereDriver } from '@skyport/driver-vsphere';
 import { ec2Driver } from '@skyport/driver-ec2';
 import { skyportDriver } from '@skyport/driver-skyport';
@@ -18,7 +19,7 @@ import { createScaleOut, stableWorkerId, type ScaleOut } from './scale-out.js';
 import { servePortal } from './serve-portal.js';
 
 /** Every driver this broker build ships. The only place concrete drivers are named. */
-export const DRIVERS: readonly DriverFactory[] = [simDriver, qemuDriver, skyportDriver, ec2Driver, vsphereDriver];
+export const DRIVERS: readonly DriverFactory[] = [simDriver, qemuDriver, skyportDriver, ec2Driver, vsphereDriver, openstackDriver];
 
 export interface RunningServer {
   readonly url: string;
