@@ -108,6 +108,16 @@ describe('portal appliances and migrations in Chromium', () => {
     await page.locator('[data-preflight="ok"]').waitFor({ timeout: LIVE_TIMEOUT });
     await page.screenshot({ path: join(SCREENSHOTS, 'migration-draft.png'), fullPage: true });
 
+    // A draft changes in place: the proposed profile, saved, becomes the plan's own choice.
+    const draftId = new URL(page.url()).pathname.split('/').pop()!;
+    const profileTarget = page.getByLabel(/^Target for /).first();
+    await profileTarget.selectOption(await profileTarget.inputValue());
+    await page.getByRole('button', { name: 'Save mappings' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+    const saved = await harness.admin.migrations.get(draftId);
+    assert.equal(Object.keys(saved.mappings.hardwareProfiles ?? {}).length, 1, 'the chosen profile is stored on the same plan');
+    assert.equal(new URL(page.url()).pathname, `/migrations/${draftId}`);
+
     await page.getByRole('button', { name: 'Run', exact: true }).click();
     for (const name of ['shop-1', 'shop-2']) await page.locator(`tr[data-vm="${name}"][data-status="cut-over"]`).waitFor({ timeout: LIVE_TIMEOUT });
     await page.locator('[data-plan-status="completed"]').waitFor({ timeout: LIVE_TIMEOUT });

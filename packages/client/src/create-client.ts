@@ -43,6 +43,7 @@ import type {
   CreateInstanceRequest,
   CreateKeyPairRequest,
   CreateMigrationPlanRequest,
+  UpdateMigrationPlanRequest,
   MigrationVmSelection,
   CreateOptions,
   CreateSecurityGroupRequest,
@@ -181,6 +182,8 @@ export interface SkyportClient {
     list(): Promise<MigrationPlan[]>;
     get(id: string): Promise<MigrationPlan>;
     create(request: CreateMigrationPlanRequest): Promise<MigrationPlan>;
+    /** Changes a draft plan; 409 once it has run. */
+    update(id: string, change: UpdateMigrationPlanRequest): Promise<MigrationPlan>;
     delete(id: string): Promise<void>;
     /** Per VM: the target it will get, and blockers and warnings. Changes nothing. */
     preflight(id: string): Promise<MigrationPreflight>;
@@ -408,6 +411,7 @@ export function createClient(options: ClientOptions): SkyportClient {
       list: async () => (await http.json<{ items: MigrationPlan[] }>('GET', '/migrations')).items,
       get: (planId) => http.json('GET', `/migrations/${id(planId)}`),
       create: (request) => http.json('POST', '/migrations', { body: request }),
+      update: (planId, change) => http.json('PATCH', `/migrations/${id(planId)}`, { body: change }),
       delete: (planId) => http.json('DELETE', `/migrations/${id(planId)}`),
       preflight: (planId) => http.json('GET', `/migrations/${id(planId)}/preflight`),
       run: (planId) => http.json('POST', `/migrations/${id(planId)}/run`),

@@ -413,6 +413,14 @@ export interface CreateMigrationPlanRequest {
   readonly options?: Partial<MigrationOptions>;
 }
 
+/** A change to a plan before it runs; each part given replaces the plan's (options merge). */
+export interface UpdateMigrationPlanRequest {
+  readonly name?: string;
+  readonly mappings?: MigrationMappings;
+  readonly overrides?: Readonly<Record<string, MigrationVmOverride>>;
+  readonly options?: Partial<MigrationOptions>;
+}
+
 /** Which VMs a retry or rollback is for; all it applies to when absent. */
 export interface MigrationVmSelection {
   readonly vmIds?: readonly string[];

@@ -218,6 +218,17 @@ export interface CreateMigrationPlanRequest {
   readonly options?: Partial<MigrationOptions>;
 }
 
+/** What `migrations.update` changes; each part given replaces the plan's. */
+export interface UpdateMigrationPlanRequest {
+  readonly name?: string;
+  /** Replaces the plan's mappings (what is left out is proposed again, as on create). */
+  readonly mappings?: MigrationMappings;
+  /** Per source instance id; replaces every override. */
+  readonly overrides?: Readonly<Record<string, MigrationVmOverride>>;
+  /** Merged over the plan's options. */
+  readonly options?: Partial<MigrationOptions>;
+}
+
 /** Which VMs of a plan an action is for; all that the action applies to when absent. */
 export interface MigrationVmSelection {
   readonly vmIds?: readonly string[];
@@ -324,6 +335,8 @@ export interface Broker {
     get(id: string): Promise<MigrationPlan>;
     /** Stores a plan (nothing runs yet); mappings the request leaves out are proposed by the broker. */
     create(request: CreateMigrationPlanRequest): Promise<MigrationPlan>;
+    /** Changes a plan that has not run yet (a draft); refused once a run started. */
+    update(id: string, change: UpdateMigrationPlanRequest): Promise<MigrationPlan>;
     /** Forgets a plan that is not running; what it migrated stays where it is. */
     delete(id: string): Promise<void>;
     /** Checks every VM now: blockers stop a run, warnings are for a person to read. Changes nothing. */

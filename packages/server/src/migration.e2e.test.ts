@@ -365,6 +365,40 @@ for (const database of testDatabaseUrls()) {
       await client.migrations.delete(plan.id);
     });
 
+    test('a draft changes in place until its first run: name, mappings, per-VM names, options', async () => {
+      const source = await launch('draft-1', 'small');
+      const plan = await client.migrations.create({ name: 'draft', sourceProviderId: 'src', targetProviderId: 'dst', instanceIds: [source.id] });
+      const proposedProfiles = plan.proposed.hardwareProfiles ?? {};
+      assert.equal(Object.keys(proposedProfiles).length, 1);
+      const changed = await client.migrations.update(plan.id, {
+        name: 'draft-renamed',
+        mappings: { hardwareProfiles: proposedProfiles },
+        overrides: { [source.id]: { targetName: 'draft-1-moved' } },
+        options: { maxParallel: 1 },
+      });
+      assert.equal(changed.id, plan.id);
+      assert.equal(changed.name, 'draft-renamed');
+      assert.deepEqual(changed.mappings.hardwareProfiles, proposedProfiles);
+      assert.equal(changed.vms[0]?.targetName, 'draft-1-moved');
+      assert.equal(changed.options.maxParallel, 1);
+      const merged = await client.migrations.update(plan.id, { options: { sourceAfterFinalize: 'delete' } });
+      assert.equal(merged.options.maxParallel, 1, 'options are merged, not replaced');
+      assert.equal(merged.options.sourceAfterFinalize, 'delete');
+      assert.equal(merged.vms[0]?.targetName, 'draft-1-moved', 'overrides stay when not given');
+
+      await expectError(client.migrations.update(plan.id, { overrides: { 'i-00000000000000000': { targetName: 'x' } } }), 'InvalidArgument', /overrides\.i-00000000000000000.*not in the plan/);
+      await expectError(client.migrations.update(plan.id, { name: 'draft-again', options: { maxParallel: 0 } }), 'InvalidArgument', /maxParallel/);
+      assert.equal((await client.migrations.get(plan.id)).name, 'draft-renamed', 'a refused change changes nothing');
+      assert.equal((await client.migrations.update(plan.id, { overrides: {} })).vms[0]?.targetName, 'draft-1', 'without the override the VM keeps its source name');
+      await client.migrations.update(plan.id, { overrides: { [source.id]: { targetName: 'draft-1-moved' } } });
+
+      await client.migrations.run(plan.id);
+      await expectError(client.migrations.update(plan.id, { name: 'late' }), 'InvalidState', /already ran.*create a new plan/);
+      const done = await finish(plan.id, 'completed');
+      assert.equal((await client.instances.get(done.vms[0]!.targetInstanceId!)).name, 'draft-1-moved');
+      await expectError(client.migrations.update('mig-00000000000000000', { name: 'x' }), 'NotFound', /does not exist/);
+    });
+
     test('plans refuse what cannot work, by name', async () => {
       const source = await launch('bad-1', 'small');
       await expectError(client.migrations.create({ name: 'x', sourceProviderId: 'src', targetProviderId: 'src', instanceIds: [source.id] }), 'InvalidArgument', /is the source provider/);

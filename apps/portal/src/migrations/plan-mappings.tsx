@@ -1,17 +1,15 @@
 /**
  * A plan's mappings: what the user chose and, where they chose nothing, what the broker
  * proposed (nearest profile, same-named key pair, default group). A draft's mappings can be
- * changed: plans cannot be edited through the API, so saving creates a new draft with the
- * same VMs, overrides and options and these mappings, then deletes this one.
+ * changed in place (`PATCH /migrations/{id}`) until its first run.
  */
 import { useState, type ReactNode } from 'react';
-import { useMutation, useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { DiskFormat, MigrationMappings, MigrationPlan } from '@skyport/model';
 import { useClient } from '../session/session-provider.js';
 import { queryKeys } from '../api/query-keys.js';
 import { ErrorText } from '../components/error-text.js';
 import { ResourceName } from '../components/resource-name.js';
-import { navigate } from '../router/router.js';
 
 const DISK_FORMATS: readonly DiskFormat[] = ['qcow2', 'raw', 'vmdk', 'vhd', 'vhdx'];
 
@@ -40,21 +38,14 @@ export function PlanMappings({ plan, editable }: { readonly plan: MigrationPlan;
   const keyPairs = useQuery({ queryKey: queryKeys.list('keyPair', params), queryFn: () => client.keyPairs.list(params) });
   const groups = useQuery({ queryKey: queryKeys.list('securityGroup', params), queryFn: () => client.securityGroups.list(params) });
 
+  const queryClient = useQueryClient();
   const save = useMutation({
-    mutationFn: async () => {
-      const next = await client.migrations.create({
-        name: plan.name,
-        sourceProviderId: plan.sourceProviderId,
-        targetProviderId: plan.targetProviderId,
-        instanceIds: plan.vms.map((vm) => vm.sourceInstanceId),
-        mappings: draft,
-        overrides: plan.overrides,
-        options: plan.options,
-      });
-      await client.migrations.delete(plan.id);
-      return next;
+    mutationFn: () => client.migrations.update(plan.id, { mappings: draft }),
+    onSuccess: (updated) => {
+      queryClient.setQueryData(queryKeys.migration(plan.id), updated);
+      void queryClient.invalidateQueries({ queryKey: queryKeys.preflight(plan.id) });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.migrations() });
     },
-    onSuccess: (next) => navigate(`/migrations/${encodeURIComponent(next.id)}`, { replace: true }),
   });
 
   const origin = (kind: RecordKind, key: string) => (plan.mappings[kind]?.[key] !== undefined ? 'chosen' : 'proposed');
@@ -142,7 +133,7 @@ export function PlanMappings({ plan, editable }: { readonly plan: MigrationPlan;
           <button type="button" onClick={() => save.mutate()} disabled={save.isPending}>
             Save mappings
           </button>
-          <span className="hint">Plans cannot be changed in place: saving makes a new draft with these mappings and deletes this one.</span>
+          {save.isSuccess ? <span role="status">Saved; preflight checks them again.</span> : <span className="hint">A plan can change until its first run.</span>}
         </div>
       ) : null}
       <ErrorText error={save.error} />

@@ -34,6 +34,16 @@ export const CreateMigrationPlanBody = Type.Object(
   { additionalProperties: false },
 );
 
+export const UpdateMigrationPlanBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    mappings: Type.Optional(Type.Ref(MigrationMappingsSchema, { description: 'Replaces the mappings; what is left out is proposed by the broker, as on create.' })),
+    overrides: Type.Optional(Type.Record(Type.String(), Type.Ref(MigrationVmOverrideSchema), { description: 'Per source instance id; replaces every override.' })),
+    options: Type.Optional(MigrationOptionsBody),
+  },
+  { additionalProperties: false, description: 'Each part given replaces the plan\'s (options are merged over them).' },
+);
+
 export const MigrationVmSelectionBody = Type.Object(
   { vmIds: Type.Optional(ReadonlyArray(Type.String({ minLength: 1 }), { minItems: 1, description: 'VM ids (or source instance ids); all VMs the action applies to when left out.' })) },
   { additionalProperties: false },
@@ -91,6 +101,22 @@ export const migrationRoutes: RoutePlugin = async (app, { broker, shutdown }) =>
     '/migrations/:id',
     { schema: { operationId: 'getMigrationPlan', tags: ['migrations'], summary: 'Get a plan with its VMs and runs', params: IdParams, response: planReply('The plan.') } },
     async (request) => broker.migrations.get(request.params.id),
+  );
+
+  app.patch(
+    '/migrations/:id',
+    {
+      schema: {
+        operationId: 'updateMigrationPlan',
+        tags: ['migrations'],
+        summary: 'Change a plan before it runs',
+        description: 'Name, mappings, per-VM overrides and options of a draft plan. 409 once a run has started or the plan is finalized.',
+        params: IdParams,
+        body: UpdateMigrationPlanBody,
+        response: planReply('The changed plan.'),
+      },
+    },
+    async (request) => broker.migrations.update(request.params.id, request.body),
   );
 
   app.delete(

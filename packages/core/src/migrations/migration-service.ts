@@ -17,7 +17,7 @@ import { requireName } from '../services/validation.js';
 import { InventoryLookup } from './inventory-lookup.js';
 import type { MigrationEngine } from './migration-engine.js';
 import { planView, stepView } from './migration-views.js';
-import { MAX_PLAN_VMS, parseMappings, parseOptions, parseOverrides } from './plan-spec.js';
+import { MAX_PLAN_VMS, parseMappings, parseOptions, parseOverrides, specOf, type PlanSpec } from './plan-spec.js';
 import { preflightPlan } from './preflight.js';
 import { proposeMappings } from './propose-mappings.js';
 import { planWorkDir } from './staging.js';
@@ -164,6 +164,35 @@ export function migrationService(ctx: BrokerContext, engine: MigrationEngine): B
       }));
       await store.migrations.insertPlan(record, vms);
       return view(record);
+    },
+
+    async update(id, change) {
+      const record = await plan(id);
+      if (record.finalizedAt !== null) throw refused(`migration plan ${id} is finalized; create a new plan`);
+      const runs = await store.migrations.listRuns(id);
+      if (runs.length > 0) {
+        throw refused(`migration plan ${id} already ran (run ${runs.length}); a plan changes only before its first run: create a new plan`, { runs: runs.length });
+      }
+      if (change.name !== undefined) requireName('name', change.name);
+      const vms = await store.migrations.listVms({ planId: id });
+      const current = specOf(record);
+      const overrides = change.overrides === undefined ? current.overrides : parseOverrides(change.overrides, vms.map((v) => v.sourceInstanceId));
+      const spec: PlanSpec = {
+        ...current,
+        ...(change.mappings === undefined ? {} : { mappings: parseMappings(change.mappings) }),
+        overrides,
+        ...(change.options === undefined ? {} : { options: parseOptions({ ...current.options, ...change.options }) }),
+      };
+      // Each VM changes only while still pending (compare-and-set): a run that started
+      // meanwhile refuses the change.
+      for (const vm of vms) {
+        const targetName = overrides[vm.sourceInstanceId]?.targetName ?? vm.sourceName;
+        if (targetName === vm.targetName) continue;
+        const saved = await saveVm(ctx, vm.id, { targetName }, { statuses: ['pending'] });
+        if (saved === undefined) throw refused(`migration plan ${id} started running while it was being changed; create a new plan`);
+      }
+      const updated = await store.migrations.updatePlan(id, { ...(change.name === undefined ? {} : { name: change.name }), spec: { ...spec }, updatedAt: now() });
+      return view(updated);
     },
 
     async delete(id) {
