@@ -4,8 +4,10 @@
  * after vCenter's idle timeout or a restart), every fault translated into SkyportError.
  */
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { Readable } from 'node:stream';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { SkyportError } from '@skyport/model';
 import { Agent, fetch, type Dispatcher } from 'undici';
 import { child, childText, envelope, escapeXml, moRef, parseXml, text, toMoRef, type MoRef, type XmlNode } from './soap-xml.js';
@@ -98,6 +100,41 @@ export class VimClient {
       await this.#ensureSession();
       return this.#invoke(method, target, params, what);
     }
+  }
+
+  /**
+   * Downloads a datastore file through vSphere's HTTP file access (`/folder/<path>?dcPath=
+   * &dsName=`) to `dest`; returns the bytes written. `limit` caps a file expected to be small.
+   */
+  async downloadDatastoreFile(datacenter: string, datastore: string, path: string, dest: string, what: string, limit?: number): Promise<number> {
+    await this.#ensureSession();
+    const url = new URL(this.#options.url);
+    url.pathname = `/folder/${path.split('/').map(encodeURIComponent).join('/')}`;
+    url.search = new URLSearchParams({ dcPath: datacenter, dsName: datastore }).toString();
+    let response: Awaited<ReturnType<typeof fetch>>;
+    try {
+      response = await fetch(url, { headers: this.#cookie === undefined ? {} : { cookie: this.#cookie }, dispatcher: this.#dispatcher });
+    } catch (error) {
+      throw unreachable(url.origin, what, error, 'folder');
+    }
+    if (response.status === 404) {
+      await response.body?.cancel();
+      throw new SkyportError('NotFound', `the datastore file [${datastore}] ${path} does not exist (${what})`, { providerCode: 'FileNotFound' });
+    }
+    if (response.status !== 200 || response.body === null) {
+      await response.body?.cancel();
+      throw new SkyportError(response.status >= 500 ? 'ProviderUnavailable' : 'ProviderError', `vSphere answered HTTP ${response.status} to the download of [${datastore}] ${path} (${what})`, { providerCode: `HTTP${response.status}` });
+    }
+    let written = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        written += chunk.length;
+        if (limit !== undefined && written > limit) callback(new SkyportError('ProviderError', `[${datastore}] ${path} is larger than ${limit} bytes; not a disk descriptor`, { providerCode: 'UnexpectedFile' }));
+        else callback(null, chunk);
+      },
+    });
+    await pipeline(Readable.fromWeb(response.body as WebReadableStream), counter, createWriteStream(dest));
+    return written;
   }
 
   /**

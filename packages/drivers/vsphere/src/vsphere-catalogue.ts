@@ -30,8 +30,7 @@ export const MAX_TAGS_PER_VM = 50;
 
 /**
  * Declared honestly: vSphere has no key pairs, volumes in the model's sense, security groups
- * or serial console over vim25; user-data goes to cloud-init through guestinfo. Disk export
- * (ExportVm) is not offered: the simulator the driver is tested against has no ExportVm.
+ * or serial console over vim25; user-data goes to cloud-init through guestinfo.
  */
 export const VSPHERE_CAPABILITIES: Capabilities = {
   instances: { stopStart: true, reboot: true, userData: true, console: false, profileOverrides: true, keyPair: false },
@@ -39,6 +38,8 @@ export const VSPHERE_CAPABILITIES: Capabilities = {
   imageFromInstance: { whileRunning: true },
   // Converted to streamOptimized VMDK and uploaded through an HttpNfcLease (ImportVApp).
   imageImport: { formats: ['vmdk', 'raw', 'qcow2', 'vhd', 'vhdx'] },
+  // The flat extent of the root disk, downloaded through the datastore's HTTP file access.
+  diskExport: { formats: ['raw'] },
 };
 
 export const VSPHERE_BEHAVIOUR: DriverBehaviour = { createdStopped: false, stopDeletes: false, stopPreservesDisk: true };

@@ -13,6 +13,7 @@ import type {
   DriverCreateSnapshotRequest,
   DriverCreateVolumeRequest,
   DriverImportImageRequest,
+  ExportedDisk,
   NativeHardwareProfile,
   NativeImage,
   NativeInstance,
@@ -21,6 +22,7 @@ import type {
   NativeSnapshot,
   NativeVolume,
 } from '@skyport/core';
+import { downloadRootDisk } from './disk-export.js';
 import { importDiskAsVm } from './ovf-import.js';
 import { PropertyReader } from './property-reader.js';
 import { child, el, moRef, text, toMoRef, type MoRef } from './soap-xml.js';
@@ -339,6 +341,21 @@ export class VsphereCloudDriver implements CloudDriver {
     return this.#finishImage(created, request.description, request.tags, `the imported ${created.value}`);
   }
 
+  async exportDisk(kind: 'image' | 'instance', nativeId: string): Promise<ExportedDisk> {
+    const vm = await this.#vm(nativeId);
+    if (vm === undefined || vm.template !== (kind === 'image')) {
+      const why = vm === undefined ? 'does not exist in this vCenter' : kind === 'image' ? 'is a virtual machine, not a template' : 'is a template (an image), not an instance';
+      throw notFound(kind, nativeId, why);
+    }
+    if (!vm.template && vm.powerState !== 'poweredOff') throw invalidState(vm, 'export the disk of', 'stopped (powered off; a suspended VM holds its disk open)');
+    if (vm.rootDisk === undefined) throw new SkyportError('InvalidState', `${kind} ${nativeId} (${vm.name}) has no virtual disk to export`, { providerCode: 'NoDisk' });
+    const topology = await readTopology(this.#reader);
+    const zone = topology.computes.get(this.#zoneOf(vm, topology) ?? '');
+    const datacenter = zone?.datacenter === undefined ? undefined : topology.datacenters.get(zone.datacenter);
+    if (datacenter === undefined) throw new SkyportError('ProviderError', `cannot tell which datacenter holds ${nativeId}`, { providerCode: 'NoPlacement' });
+    return downloadRootDisk(this.#client, datacenter.name, vm.rootDisk, this.#dataDir, `exporting the disk of ${kind} ${nativeId} (${vm.name})`);
+  }
+
   async deleteImage(nativeId: string): Promise<void> {
     const vm = await this.#vm(nativeId);
     if (vm === undefined || !vm.template) throw notFound('image', nativeId, vm === undefined ? 'does not exist in this vCenter' : 'is a virtual machine, not a template');
@@ -394,10 +411,14 @@ export class VsphereCloudDriver implements CloudDriver {
 
   #toInstance(vm: VmRecord, topology: Topology): NativeInstance {
     if (vm.powerState !== 'poweredOn') this.#shuttingDown.delete(vm.ref.value);
+    return toInstance(vm, this.#zoneOf(vm, topology), { shuttingDown: this.#shuttingDown });
+  }
+
+  /** The compute resource owning a VM's resource pool (templates have none: their host's). */
+  #zoneOf(vm: VmRecord, topology: Topology): string | undefined {
     const pool = vm.resourcePool?.value;
     const host = vm.host?.value;
-    const location = (pool === undefined ? undefined : topology.poolOwner.get(pool)) ?? (host === undefined ? undefined : topology.hostOwner.get(host));
-    return toInstance(vm, location, { shuttingDown: this.#shuttingDown });
+    return (pool === undefined ? undefined : topology.poolOwner.get(pool)) ?? (host === undefined ? undefined : topology.hostOwner.get(host));
   }
 
   /** The zone a clone goes to: the one asked for, the first usable one of a region, or the source's. */
@@ -412,9 +433,7 @@ export class VsphereCloudDriver implements CloudDriver {
       }
       throw notFound('location', locationId, `is neither a datacenter nor a cluster or host; see listLocations`);
     }
-    const pool = source.resourcePool?.value;
-    const host = source.host?.value;
-    const owner = (pool === undefined ? undefined : topology.poolOwner.get(pool)) ?? (host === undefined ? undefined : topology.hostOwner.get(host));
+    const owner = this.#zoneOf(source, topology);
     const zone = owner === undefined ? undefined : topology.computes.get(owner);
     if (zone !== undefined) return zone;
     const first = [...topology.computes.values()].find((c) => c.available && c.pool !== undefined);

@@ -20,6 +20,13 @@ runConformance({
   },
   // The simulator finishes every task before it answers; real vCenters take seconds.
   timeouts: { stateChangeMs: 10_000, pollMs: 20 },
+  skip: [
+    {
+      test: 'disks > an imported disk becomes an available image, and exports the same bytes',
+      reason:
+        "the simulator (govmomi 0.24) discards disk bytes uploaded through an HttpNfcLease (its NFC handler copies them to ioutil.Discard), so an imported image exports as zeros; vsphere-driver.test.ts checks the import's upload byte for byte in the simulator's log",
+    },
+  ],
   // A moref of the right shape that the simulator never hands out.
   fixtures: { unknownId: 'vm-999999' },
   cleanup: async () => {

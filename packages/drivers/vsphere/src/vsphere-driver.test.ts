@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -199,6 +199,31 @@ describe('vsphere driver against the simulator', () => {
     } finally {
       await d.destroyInstance(clone.nativeId);
       await d.deleteImage(image.nativeId);
+    }
+  });
+
+  test("a stopped instance's disk is exported as raw of its full size; a running one's is refused", async () => {
+    const d = driver();
+    const [image] = await d.listImages();
+    assert.ok(image);
+    const created = await d.createInstance({ name: 'to-export', imageId: image.nativeId, hardwareProfileId: 'small', cpus: 1, memoryMiB: 1024, diskGiB: 5 });
+    try {
+      const running = await rejection(d.exportDisk('instance', created.nativeId));
+      assert.equal(running.code, 'InvalidState');
+      assert.match(running.message, /it is running.*stopped/);
+      await d.stopInstance(created.nativeId, { force: true });
+      const disk = await d.exportDisk('instance', created.nativeId);
+      try {
+        assert.equal(disk.format, 'raw');
+        assert.equal(disk.virtualSizeBytes, 5 * 1024 ** 3);
+        assert.equal((await stat(disk.path)).size, 5 * 1024 ** 3);
+      } finally {
+        await disk.release();
+      }
+      await assert.rejects(stat(disk.path), 'release removes the copy');
+      assert.equal((await rejection(d.exportDisk('image', created.nativeId))).code, 'NotFound');
+    } finally {
+      await d.destroyInstance(created.nativeId);
     }
   });
 

@@ -5,6 +5,7 @@
 //
 //   - -templates N marks the first N virtual machines (by name) as templates, so the driver has
 //     images to clone from;
+//   - templates keep their own disks when cloned (see cloneSafeVM);
 //   - RetrievePropertiesEx honours options.maxObjects and hands out a token that
 //     ContinueRetrievePropertiesEx and CancelRetrievePropertiesEx accept, as vCenter does. The
 //     simulator of this govmomi release returns every object at once, which would leave the
@@ -105,6 +106,35 @@ func (pc *pagedCollector) CancelRetrievePropertiesEx(ctx *simulator.Context, r *
 	return &methods.CancelRetrievePropertiesExBody{Res: new(types.CancelRetrievePropertiesExResponse)}
 }
 
+// cloneSafeVM works around the simulator's clone, which edits the source VM's own disk
+// devices (it clears their file names and hands the same objects to the clone), so a template
+// cloned once points at its clone's disk files. The source gets copies of its disks while the
+// clone is made, and its own back afterwards.
+//
+// Embedded by value: the simulator finds an object's managed type by reflection one level down.
+type cloneSafeVM struct {
+	simulator.VirtualMachine
+}
+
+func (vm *cloneSafeVM) CloneVMTask(ctx *simulator.Context, req *types.CloneVM_Task) soap.HasFault {
+	own := vm.Config.Hardware.Device
+	copies := make([]types.BaseVirtualDevice, len(own))
+	for i, device := range own {
+		copies[i] = device
+		if disk, ok := device.(*types.VirtualDisk); ok {
+			c := *disk
+			if backing, ok := disk.Backing.(*types.VirtualDiskFlatVer2BackingInfo); ok {
+				b := *backing
+				c.Backing = &b
+			}
+			copies[i] = &c
+		}
+	}
+	vm.Config.Hardware.Device = copies
+	defer func() { vm.Config.Hardware.Device = own }()
+	return vm.VirtualMachine.CloneVMTask(ctx, req)
+}
+
 // markTemplates powers off the first n virtual machines by name and marks them as templates.
 func markTemplates(ctx context.Context, u *url.URL, n int) error {
 	if n <= 0 {
@@ -142,6 +172,7 @@ func markTemplates(ctx context.Context, u *url.URL, n int) error {
 		if err := vm.MarkAsTemplate(ctx); err != nil {
 			return err
 		}
+		simulator.Map.Put(&cloneSafeVM{*simulator.Map.Get(m.Self).(*simulator.VirtualMachine)})
 	}
 	return nil
 }
