@@ -93,6 +93,7 @@ import {
 import type { Ec2Connection } from './ec2-connection.js';
 import type { Ec2Settings } from './ec2-settings.js';
 import { ImageTransfer } from './image-transfer.js';
+import { addRequestIdFromErrorBody } from './request-id-middleware.js';
 
 function withName(name: string, tags: Tags | undefined): Tag[] {
   return [{ Key: NAME_TAG, Value: name }, ...toTagList(tags ?? {}).filter((t) => t.Key !== NAME_TAG)];
@@ -141,6 +142,7 @@ export class Ec2CloudDriver implements CloudDriver {
       retryMode: 'standard',
       requestHandler: { requestTimeout: settings.requestTimeoutMs, connectionTimeout: Math.min(settings.requestTimeoutMs, 10_000) },
     });
+    addRequestIdFromErrorBody(this.#ec2);
     this.#transfer =
       settings.bucket === undefined
         ? undefined
@@ -664,6 +666,7 @@ export class Ec2CloudDriver implements CloudDriver {
 
   async importImage(request: DriverImportImageRequest): Promise<NativeImage> {
     const transfer = this.#transferOrRefuse('importing images');
+    await transfer.check(request);
     const taken = (await this.listImages()).find((i) => i.name === request.name && i.state !== 'deleted' && i.state !== 'failed');
     if (taken !== undefined) {
       throw new SkyportError('AlreadyExists', `an image named ${request.name} already exists in ${this.#target} (${taken.nativeId}); choose another name`, { details: { name: request.name, imageId: taken.nativeId } });

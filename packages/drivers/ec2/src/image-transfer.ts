@@ -88,15 +88,20 @@ export class ImageTransfer {
     return `s3://${this.options.bucket}/${this.options.settings.bucketPrefix}`;
   }
 
-  /** Uploads the disk, imports it and waits for the image; returns the new image's id. */
-  async importImage(request: DriverImportImageRequest): Promise<string> {
-    const format = IMPORT_FORMAT_NAMES[request.format];
-    if (format === undefined) {
+  /** Checks the request locally (format, file): a bad one fails before anything is sent. Returns the file size. */
+  async check(request: DriverImportImageRequest): Promise<number> {
+    if (IMPORT_FORMAT_NAMES[request.format] === undefined) {
       throw new SkyportError('InvalidArgument', `VM Import does not take ${request.format} disks; give raw, vmdk, vhd or vhdx (convert with qemu-img)`, {
         details: { field: 'format', allowed: Object.keys(IMPORT_FORMAT_NAMES) },
       });
     }
-    const size = await checkDiskFile(request.path, request.format);
+    return checkDiskFile(request.path, request.format);
+  }
+
+  /** Uploads the disk, imports it and waits for the image; returns the new image's id. */
+  async importImage(request: DriverImportImageRequest): Promise<string> {
+    const size = await this.check(request);
+    const format = IMPORT_FORMAT_NAMES[request.format]!;
     const { call, ec2, bucket, settings } = this.options;
     const key = `${settings.bucketPrefix}${randomUUID()}-${basename(request.path)}`;
     const progress = (fraction: number): void => request.onProgress?.(Math.min(size, Math.round(size * fraction)), size);
