@@ -21,6 +21,12 @@ const DEBIAN_PACKAGES = [
   { pkg: 'awscli', command: '/usr/bin/aws' },
   // A library, not a command: `command -v` accepts the path of its package file.
   { pkg: 'python3-boto3', command: '/usr/lib/python3/dist-packages/boto3/__init__.py' },
+  // The libvirt driver: a private libvirtd (session mode) with its QEMU driver, virsh, and
+  // ssh-keygen for the key pairs it generates.
+  { pkg: 'libvirt-daemon', command: '/usr/sbin/libvirtd' },
+  { pkg: 'libvirt-daemon-driver-qemu', command: '/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so' },
+  { pkg: 'libvirt-clients', command: 'virsh' },
+  { pkg: 'openssh-client', command: 'ssh-keygen' },
   // The portal's end-to-end tests drive Debian's Chromium with playwright-core.
   { pkg: 'chromium', command: 'chromium' },
   // VMware's vCenter simulator, built from govmomi's simulator library by the vsphere driver's tests.
@@ -69,6 +75,9 @@ installPackages(missingDebianPackages());
 ensureAptKnowsGuestPackages();
 process.env.SKYPORT_TEST_POSTGRES_URL = ensurePostgres(installPackages);
 build();
+// The libvirt driver's tests boot the skyport-tiny guest from the host's cache, which the qemu
+// driver's builder fills; build it (or find it cached) before any test file starts.
+run(process.execPath, ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', "const q = await import('@skyport/driver-qemu'); await q.ensureGuestArtifacts(q.defaultCacheDir());"]);
 // Tests and benchmarks are type-checked too (the build covers only shipped sources), then linted.
 process.stdout.write('Type-checking tests and linting...\n');
 run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.check.json']);

@@ -10,6 +10,7 @@ import { openstackDriver } from '@skyport/driver-openstack';
 import { vsphereDriver } from '@skyport/driver-vsphere';
 import { ec2Driver } from '@skyport/driver-ec2';
 import { skyportDriver } from '@skyport/driver-skyport';
+import { libvirtDriver } from '@skyport/driver-libvirt';
 import type { DriverFactory } from '@skyport/core';
 import type { ServerConfig } from './config.js';
 import { AesGcmVault } from './file-vault.js';
@@ -19,7 +20,7 @@ import { createScaleOut, stableWorkerId, type ScaleOut } from './scale-out.js';
 import { servePortal } from './serve-portal.js';
 
 /** Every driver this broker build ships. The only place concrete drivers are named. */
-export const DRIVERS: readonly DriverFactory[] = [simDriver, qemuDriver, skyportDriver, ec2Driver, vsphereDriver, openstackDriver];
+export const DRIVERS: readonly DriverFactory[] = [simDriver, qemuDriver, skyportDriver, ec2Driver, vsphereDriver, libvirtDriver, openstackDriver];
 
 export interface RunningServer {
   readonly url: string;
