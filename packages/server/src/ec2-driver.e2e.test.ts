@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { factoryForProvider, type CreatedAccessKey, type DriverConfig } from '@skyport/core';
 import { runConformance } from '@skyport/conformance';
@@ -86,4 +86,88 @@ runConformance({
     await closeDoor();
     await rm(conformanceDir, { recursive: true, force: true });
   },
+});
+
+async function rejection(promise: Promise<unknown>): Promise<SkyportError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(isSkyportError(error), `expected a SkyportError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail('expected the call to fail');
+}
+
+describe('ec2 driver against Skyport EC2 API: bad input', () => {
+  let open: Door;
+  let dataDir: string;
+  before(async () => {
+    open = await openDoor();
+    dataDir = await mkdtemp(join(tmpdir(), 'skyport-ec2-driver-bad-'));
+  });
+  after(async () => {
+    await open?.server.close();
+    await rm(open?.dataDir ?? '', { recursive: true, force: true });
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test('a wrong secret is Unauthenticated, saying what to check, with the request id', async () => {
+    const driver = ec2Driver.create(driverConfig(open, dataDir, { accessKeyId: open.key.accessKeyId, secretAccessKey: 'not-the-secret' }));
+    try {
+      const error = await rejection(driver.testConnection());
+      assert.equal(error.code, 'Unauthenticated');
+      assert.equal(error.providerCode, 'AuthFailure');
+      assert.match(error.requestId ?? '', /\S/);
+      assert.match(error.message, /check the provider's credentials accessKeyId and secretAccessKey/);
+    } finally {
+      await driver.close();
+    }
+  });
+
+  test('an unknown access key is Unauthenticated too; a provider without credentials is refused when created', async () => {
+    const driver = ec2Driver.create(driverConfig(open, dataDir, { accessKeyId: 'AKSPNOSUCHKEY0000000', secretAccessKey: 'x' }));
+    try {
+      assert.equal((await rejection(driver.listInstances())).code, 'Unauthenticated');
+    } finally {
+      await driver.close();
+    }
+    assert.throws(() => ec2Driver.create(driverConfig(open, dataDir, {})), (e: unknown) => isSkyportError(e) && e.code === 'InvalidArgument' && /accessKeyId and secretAccessKey/.test(e.message));
+  });
+
+  test('an unknown instance is NotFound with the provider code and request id; getInstance says undefined', async () => {
+    const driver = ec2Driver.create(driverConfig(open, dataDir));
+    try {
+      const missing = 'i-00000000000000000';
+      for (const call of [() => driver.startInstance(missing), () => driver.stopInstance(missing), () => driver.destroyInstance(missing), () => driver.getConsoleOutput(missing)]) {
+        const error = await rejection(call());
+        assert.equal(error.code, 'NotFound');
+        assert.equal(error.providerCode, 'InvalidInstanceID.NotFound');
+        assert.match(error.requestId ?? '', /\S/);
+        assert.match(error.message, /i-00000000000000000/);
+      }
+      assert.equal(await driver.getInstance(missing), undefined);
+    } finally {
+      await driver.close();
+    }
+  });
+
+  test('a provider added with the ec2 driver lists the sim behind the EC2 API; its capabilities follow its settings', async () => {
+    const admin = open.server.broker.as(open.server.adminToken.principal);
+    const provider = await admin.providers.add({
+      name: 'via-ec2',
+      driver: 'ec2',
+      endpoint: open.server.ec2Url,
+      region: REGION,
+      credentials: { accessKeyId: open.key.accessKeyId, secretAccessKey: open.key.secretAccessKey },
+      settings: SETTINGS,
+    });
+    assert.equal(provider.capabilities.imageImport, undefined, 'no bucket, no image import');
+    await admin.providers.sync('via-ec2');
+    const profiles = await admin.hardwareProfiles.list({ providerIds: [provider.id] });
+    assert.deepEqual(profiles.items.map((p) => p.name).sort(), ['flex', 'medium', 'mem', 'small']);
+    await assert.rejects(
+      admin.providers.add({ name: 'bad-ec2', driver: 'ec2', endpoint: open.server.ec2Url, region: REGION, credentials: { accessKeyId: open.key.accessKeyId, secretAccessKey: 'wrong' }, settings: SETTINGS }),
+      (e: unknown) => isSkyportError(e) && e.code === 'Unauthenticated',
+    );
+  });
 });
