@@ -167,7 +167,8 @@ describe('ec2 driver against Skyport EC2 API: bad input', () => {
     assert.deepEqual(profiles.items.map((p) => p.name).sort(), ['flex', 'medium', 'mem', 'small']);
     await assert.rejects(
       admin.providers.add({ name: 'bad-ec2', driver: 'ec2', endpoint: open.server.ec2Url, region: REGION, credentials: { accessKeyId: open.key.accessKeyId, secretAccessKey: 'wrong' }, settings: SETTINGS }),
-      (e: unknown) => isSkyportError(e) && e.code === 'Unauthenticated',
+      // The broker reports bad credentials of a new provider as a bad field of the request.
+      (e: unknown) => isSkyportError(e) && e.code === 'InvalidArgument' && e.details?.['cause'] === 'Unauthenticated' && e.providerCode === 'AuthFailure' && /check the provider's credentials/.test(e.message),
     );
   });
 });
