@@ -4,7 +4,7 @@
  * downloaded. Sparse, delta (snapshot) and vSAN disks have no flat extent to download and
  * are refused with a message saying so.
  */
-import { mkdtemp, readFile, rm, stat, truncate } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { SkyportError } from '@skyport/model';
@@ -37,7 +37,10 @@ export function flatExtentOf(descriptor: string, descriptorPath: string): { file
 export async function downloadRootDisk(client: VimClient, datacenter: string, disk: RootDisk, workDir: string | undefined, what: string): Promise<ExportedDisk> {
   const location = parseDatastorePath(disk.fileName);
   if (location === undefined) throw new SkyportError('ProviderError', `the disk file name ${JSON.stringify(disk.fileName)} is not a datastore path`, { providerCode: 'MalformedResponse' });
-  const dir = await mkdtemp(join(workDir !== undefined && workDir !== '' ? workDir : tmpdir(), 'vsphere-export-'));
+  const base = workDir !== undefined && workDir !== '' ? workDir : tmpdir();
+  // The provider's data folder is made on first use.
+  await mkdir(base, { recursive: true });
+  const dir = await mkdtemp(join(base, 'vsphere-export-'));
   try {
     const descriptorFile = join(dir, 'disk.vmdk');
     await client.downloadDatastoreFile(datacenter, location.datastore, location.path, descriptorFile, `${what}: reading the disk descriptor`, 1024 * 1024);

@@ -5,7 +5,7 @@
  * `HttpNfcLeaseProgress` on the way, then `HttpNfcLeaseComplete`. On any failure the lease is
  * aborted and the half-made VM removed.
  */
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SkyportError } from '@skyport/model';
@@ -73,7 +73,10 @@ function rawImportSpec(payload: string): string {
 /** Imports the disk as a powered-off VM; returns its reference. */
 export async function importDiskAsVm(client: VimClient, reader: PropertyReader, placement: ImportPlacement, request: DriverImportImageRequest, workDir: string | undefined): Promise<MoRef> {
   await checkDiskFile(request.path, request.format);
-  const dir = await mkdtemp(join(workDir !== undefined && workDir !== '' ? workDir : tmpdir(), 'vsphere-import-'));
+  const base = workDir !== undefined && workDir !== '' ? workDir : tmpdir();
+  // The provider's data folder is made on first use.
+  await mkdir(base, { recursive: true });
+  const dir = await mkdtemp(join(base, 'vsphere-import-'));
   try {
     // vSphere's NFC import takes streamOptimized VMDK only: every format is converted to it.
     const vmdk = join(dir, 'disk1.vmdk');

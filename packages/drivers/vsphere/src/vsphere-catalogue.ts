@@ -12,12 +12,12 @@ const DISK: ProfileDimension = { kind: 'range', min: 1, max: 2048, default: 16 }
 export const CUSTOM_PROFILE = 'custom';
 
 export const VSPHERE_PROFILES: readonly NativeHardwareProfile[] = [
-  { nativeId: 'small', name: 'small: 1 vCPU, 1 GiB', architecture: 'x86_64', cpus: { kind: 'fixed', value: 1 }, memoryMiB: { kind: 'fixed', value: 1024 }, diskGiB: DISK },
-  { nativeId: 'medium', name: 'medium: 2 vCPUs, 4 GiB', architecture: 'x86_64', cpus: { kind: 'fixed', value: 2 }, memoryMiB: { kind: 'fixed', value: 4096 }, diskGiB: DISK },
-  { nativeId: 'large', name: 'large: 4 vCPUs, 16 GiB', architecture: 'x86_64', cpus: { kind: 'fixed', value: 4 }, memoryMiB: { kind: 'fixed', value: 16384 }, diskGiB: DISK },
+  { nativeId: 'small', name: 'small', architecture: 'x86_64', cpus: { kind: 'fixed', value: 1 }, memoryMiB: { kind: 'fixed', value: 1024 }, diskGiB: DISK },
+  { nativeId: 'medium', name: 'medium', architecture: 'x86_64', cpus: { kind: 'fixed', value: 2 }, memoryMiB: { kind: 'fixed', value: 4096 }, diskGiB: DISK },
+  { nativeId: 'large', name: 'large', architecture: 'x86_64', cpus: { kind: 'fixed', value: 4 }, memoryMiB: { kind: 'fixed', value: 16384 }, diskGiB: DISK },
   {
     nativeId: CUSTOM_PROFILE,
-    name: 'custom: any size vSphere allows',
+    name: 'custom',
     architecture: 'x86_64',
     // vSphere 7's limits for a VM: 768 vCPUs, 24 TiB of memory; memory in 4 MiB steps.
     cpus: { kind: 'range', min: 1, max: 768, default: 2 },
