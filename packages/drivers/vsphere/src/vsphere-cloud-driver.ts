@@ -59,13 +59,11 @@ function option(key: string, value: string): string {
 export class VsphereCloudDriver implements CloudDriver {
   readonly #client: VimClient;
   readonly #reader: PropertyReader;
-  readonly #settings: VsphereSettings;
   readonly #dataDir: string;
   /** VMs asked to shut down through VMware Tools that are still on: shown as `stopping`. */
   readonly #shuttingDown = new Set<string>();
 
   constructor(config: DriverConfig, settings: VsphereSettings) {
-    this.#settings = settings;
     this.#dataDir = config.dataDir;
     this.#client = new VimClient({
       url: settings.url,
