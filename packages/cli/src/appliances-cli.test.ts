@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { loadConfig, startServer, type RunningServer } from '@skyport/server';
 import type { Image, Instance } from '@skyport/model';
+import type { ExportSummary } from '@skyport/client';
 import { run } from './main.js';
 
 let server: RunningServer;
@@ -95,7 +96,15 @@ test('--no-wait prints the operation; exports download fetches it later; refusal
   const downloaded = ok(await skyport('exports', 'download', operationId, '--out', 'fedora.ova', '--keep'));
   assert.match(downloaded.stdout, /fedora\.ova/);
   assert.match(downloaded.stderr, /skyport exports delete/);
+  const kept = JSON.parse(ok(await skyport('--json', 'exports', 'list')).stdout) as ExportSummary[];
+  const listed = kept.find((e) => e.operationId === operationId);
+  assert.equal(listed?.source.id, fedora!.id);
+  assert.equal(listed?.source.kind, 'image');
+  assert.equal(listed?.sizeBytes, statSync(join(home, 'fedora.ova')).size);
+  assert.match(ok(await skyport('exports', 'list')).stdout, new RegExp(`${operationId}\\s+fedora-41\\.ova`));
   ok(await skyport('exports', 'delete', operationId));
+  const remaining = JSON.parse(ok(await skyport('--json', 'exports', 'list')).stdout) as ExportSummary[];
+  assert.equal(remaining.some((e) => e.operationId === operationId), false, 'a deleted export is no longer listed');
 
   const badVersion = await skyport('images', 'export', fedora!.id, '--ovf', '3');
   assert.equal(badVersion.code, 2);

@@ -44,6 +44,7 @@ import type {
   CreateKeyPairRequest,
   CreateMigrationPlanRequest,
   UpdateMigrationPlanRequest,
+  ExportSummary,
   MigrationVmSelection,
   CreateOptions,
   CreateSecurityGroupRequest,
@@ -148,6 +149,8 @@ export interface SkyportClient {
   };
   /** OVAs made by exports, named by the export operation's id. */
   readonly exports: {
+    /** Finished exports that can still be downloaded, newest first. */
+    list(): Promise<ExportSummary[]>;
     /** Starts the download; read `body` to the end (or cancel it). */
     download(operationId: string, signal?: AbortSignal): Promise<ExportDownload>;
     delete(operationId: string): Promise<void>;
@@ -373,6 +376,7 @@ export function createClient(options: ClientOptions): SkyportClient {
       export: (instanceId, request = {}) => http.json('POST', `/instances/${id(instanceId)}/export`, { body: request }),
     },
     exports: {
+      list: async () => (await http.json<{ items: ExportSummary[] }>('GET', '/exports')).items,
       download: async (operationId, signal) => {
         const response = await http.send('GET', `/exports/${id(operationId)}`, 'application/x-tar', signal === undefined ? {} : { signal });
         if (response.body === null) throw new SkyportError('Internal', `the download of export ${operationId} has no body`);

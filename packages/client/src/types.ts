@@ -388,6 +388,22 @@ export interface ExportRequest {
   readonly ovfVersion?: '1.0' | '2.0';
 }
 
+/** An OVA made by an export that can still be downloaded. */
+export interface ExportSummary {
+  /** The export operation, which names the export. */
+  readonly operationId: string;
+  readonly fileName: string;
+  readonly sizeBytes: number;
+  readonly sha256: string;
+  readonly ovfVersion: '1.0' | '2.0';
+  /** When the broker removes it. */
+  readonly expiresAt: string;
+  readonly providerId: string;
+  /** The image or instance exported. */
+  readonly source: { readonly kind: 'image' | 'instance'; readonly id: string };
+  readonly createdAt: string;
+}
+
 /** An export's file as it starts to arrive. */
 export interface ExportDownload {
   readonly fileName: string;

@@ -144,6 +144,22 @@ export interface ExportOptions {
 }
 
 /** A finished export, ready to download. */
+/** An OVA an export made, as listed: what it is and where it came from. */
+export interface ExportSummary {
+  /** The export operation's id, which names the export. */
+  readonly operationId: string;
+  readonly fileName: string;
+  readonly sizeBytes: number;
+  readonly sha256: string;
+  readonly ovfVersion: '1.0' | '2.0';
+  /** When the broker removes it. */
+  readonly expiresAt: string;
+  readonly providerId: string;
+  /** The image or instance exported. */
+  readonly source: { readonly kind: 'image' | 'instance'; readonly id: string };
+  readonly createdAt: string;
+}
+
 export interface ExportFile {
   /** The export operation's id, which names the export. */
   readonly operationId: string;
@@ -296,6 +312,8 @@ export interface Broker {
   };
   /** OVAs made by exports, named by their operation id; kept until deleted or expired. */
   readonly exports: {
+    /** The tenant's exports that can still be downloaded, newest first. */
+    list(): Promise<ExportSummary[]>;
     get(operationId: string): Promise<ExportFile>;
     delete(operationId: string): Promise<void>;
   };

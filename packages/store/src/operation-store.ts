@@ -37,12 +37,14 @@ export class SqlOperationStore implements OperationStore {
   async list(query: OperationQuery): Promise<Page<OperationRecord>> {
     checkLimit(query.limit);
     const after = query.cursor === undefined ? undefined : decodeOperationCursor(query.cursor);
-    if (query.statuses?.length === 0) return { items: [] };
+    if (query.statuses?.length === 0 || query.types?.length === 0) return { items: [] };
     const statuses = query.statuses;
+    const types = query.types;
     const rows = await this.#ctx.db
       .selectFrom('operations')
       .selectAll()
       .$if(statuses !== undefined, (q) => (statuses!.length === 1 ? q.where('status', '=', statuses![0]!) : q.where('status', 'in', statuses!)))
+      .$if(types !== undefined, (q) => (types!.length === 1 ? q.where('type', '=', types![0]!) : q.where('type', 'in', types!)))
       .$if(query.providerId !== undefined, (q) => q.where('provider_id', '=', query.providerId!))
       .$if(query.targetId !== undefined, (q) => q.where('target_id', '=', query.targetId!))
       .$if(after !== undefined, (q) =>

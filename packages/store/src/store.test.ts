@@ -753,12 +753,13 @@ for (const { dialect } of testDatabaseUrls()) {
               status: n % 3 === 0 ? 'succeeded' : 'queued',
               providerId: n % 2 === 0 ? 'prv-even' : 'prv-odd',
               targetId: n % 5 === 0 ? 'i-five' : null,
+              type: n % 4 === 0 ? 'image.export' : 'instance.create',
             }),
           );
         }
         for (const op of [...ops].reverse()) await store.operations.insert(op);
         const newestFirst = [...ops].sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1));
-        const walk = async (query: { statuses?: OperationRecord['status'][]; providerId?: string; targetId?: string }, limit: number) => {
+        const walk = async (query: { statuses?: OperationRecord['status'][]; providerId?: string; targetId?: string; types?: string[] }, limit: number) => {
           const seen: string[] = [];
           let cursor: string | undefined;
           do {
@@ -773,7 +774,10 @@ for (const { dialect } of testDatabaseUrls()) {
         assert.deepEqual(await walk({ statuses: ['succeeded'], providerId: 'prv-even' }, 3), newestFirst.filter((o) => o.status === 'succeeded' && o.providerId === 'prv-even').map((o) => o.id));
         assert.deepEqual(await walk({ targetId: 'i-five' }, 2), newestFirst.filter((o) => o.targetId === 'i-five').map((o) => o.id));
         assert.deepEqual(await walk({ statuses: ['queued', 'succeeded'], providerId: 'prv-odd' }, 100), newestFirst.filter((o) => o.providerId === 'prv-odd').map((o) => o.id));
+        assert.deepEqual((await walk({ types: ['image.export'] }, 2)).filter((id) => id.startsWith('op-list-')), newestFirst.filter((o) => o.type === 'image.export').map((o) => o.id));
+        assert.deepEqual((await walk({ types: ['image.export', 'instance.create'], statuses: ['succeeded'] }, 5)).filter((id) => id.startsWith('op-list-')), newestFirst.filter((o) => o.status === 'succeeded').map((o) => o.id));
         assert.deepEqual(await store.operations.list({ statuses: [], limit: 5 }), { items: [] });
+        assert.deepEqual(await store.operations.list({ types: [], limit: 5 }), { items: [] });
         await rejectsWith(() => store.operations.list({ limit: 0 }), 'InvalidArgument', /limit/);
         await rejectsWith(() => store.operations.list({ limit: 10, cursor: Buffer.from('op:not json').toString('base64url') }), 'InvalidArgument', /cursor/);
         await rejectsWith(() => store.operations.list({ limit: 10, cursor: Buffer.from('op:[1,2]').toString('base64url') }), 'InvalidArgument', /cursor/);

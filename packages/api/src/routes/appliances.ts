@@ -9,6 +9,7 @@ import type { FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { errorResponses } from '../schemas/error.js';
 import { IdParams } from '../schemas/helpers.js';
+import { ItemsSchema } from '../schemas/page.js';
 import { IdempotencyHeaders, accepted, acceptedResponses, createOptions, type RoutePlugin } from './plugin.js';
 
 /** What an OVA upload may be sent as: a tar archive, or bytes. */
@@ -32,6 +33,24 @@ const ExportBody = Type.Object(
 );
 
 const ExportParams = Type.Object({ operationId: Type.String({ minLength: 1, description: 'The id of the export operation.' }) });
+
+export const ExportSummarySchema = Type.Object(
+  {
+    operationId: Type.String({ description: 'The export operation, which names the export: download it from GET /api/v1/exports/{operationId}.' }),
+    fileName: Type.String(),
+    sizeBytes: Type.Integer({ minimum: 0 }),
+    sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+    ovfVersion: Type.Union([Type.Literal('1.0'), Type.Literal('2.0')]),
+    expiresAt: Type.String({ format: 'date-time', description: 'When the broker removes it.' }),
+    providerId: Type.String(),
+    source: Type.Object(
+      { kind: Type.Union([Type.Literal('image'), Type.Literal('instance')]), id: Type.String() },
+      { additionalProperties: false, description: 'The image or instance exported.' },
+    ),
+    createdAt: Type.String({ format: 'date-time' }),
+  },
+  { additionalProperties: false },
+);
 
 /**
  * The body as a stream the broker may abandon: when it stops reading (a refusal half-way, an
@@ -131,6 +150,20 @@ export const applianceRoutes: RoutePlugin = async (app, { broker }) => {
     );
   exportRoute('image', 'exportImage');
   exportRoute('instance', 'exportInstance');
+
+  app.get(
+    '/exports',
+    {
+      schema: {
+        operationId: 'listExports',
+        tags: ['appliances'],
+        summary: 'List exported OVAs that can be downloaded',
+        description: "The tenant's finished exports that are neither deleted nor expired, newest first.",
+        response: { 200: ItemsSchema(ExportSummarySchema, 'Exports ready for download.'), ...errorResponses },
+      },
+    },
+    async () => ({ items: await broker.exports.list() }),
+  );
 
   app.get(
     '/exports/:operationId',

@@ -13,7 +13,8 @@ import type { CreateSnapshotBody } from '../routes/snapshots.js';
 import type { TagChangeBody } from '../routes/tags.js';
 import type { CreateSecurityGroupBody } from '../routes/security-groups.js';
 import type { CreateImageBody } from '../routes/images.js';
-import type { CreateMigrationPlanBody, MigrationVmSelectionBody } from '../routes/migrations.js';
+import type { CreateMigrationPlanBody, MigrationVmSelectionBody, UpdateMigrationPlanBody } from '../routes/migrations.js';
+import type { ExportSummarySchema } from '../routes/appliances.js';
 import type * as M from './migration.js';
 import type {
   AddProviderRequest,
@@ -22,6 +23,8 @@ import type {
   CreateSecurityGroupRequest,
   CreateKeyPairRequest,
   CreateMigrationPlanRequest,
+  UpdateMigrationPlanRequest,
+  ExportSummary,
   MigrationVmSelection,
   CreateSnapshotRequest,
   CreateVolumeRequest,
@@ -133,6 +136,8 @@ export interface SchemaChecks {
   migrationPreflight: Describes<typeof M.MigrationPreflightSchema, MigrationPreflight>;
   migrationStepEntry: Describes<typeof M.MigrationStepEntrySchema, MigrationStepEntry>;
   createMigrationPlan: Describes<typeof CreateMigrationPlanBody, CreateMigrationPlanRequest>;
+  updateMigrationPlan: Describes<typeof UpdateMigrationPlanBody, UpdateMigrationPlanRequest>;
+  exportSummary: Describes<typeof ExportSummarySchema, ExportSummary>;
   migrationVmSelection: Describes<typeof MigrationVmSelectionBody, MigrationVmSelection>;
 }
 

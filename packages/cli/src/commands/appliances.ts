@@ -18,6 +18,8 @@ import { followOperations } from '../operation-progress.js';
 import { CliFailure, UsageError } from '../options.js';
 import { downloadExport, type DownloadTarget } from '../export-download.js';
 import { formatBytes, transferDisplay } from '../transfer-bar.js';
+import { formatTime } from '../format.js';
+import type { ExportSummary } from '@skyport/client';
 
 interface ExportFlags extends WaitFlag {
   readonly out?: string;
@@ -178,6 +180,30 @@ export function registerAppliances(program: Command, env: CliEnvironment): void 
   exportCommand(group(program, 'instances'), env, 'instance');
 
   const exportsGroup = program.command('exports').description('OVAs made by `images export` and `instances export`, named by their operation id');
+  examples(
+    exportsGroup
+      .command('list')
+      .description('finished exports that can still be downloaded, newest first')
+      .action(async (_opts: object, cmd: Command) => {
+        const ctx = contextOf(cmd, env);
+        const list = await ctx.client.exports.list();
+        if (ctx.json) return ctx.out.json(list);
+        ctx.out.table(
+          [
+            { header: 'export', value: (e: ExportSummary) => e.operationId },
+            { header: 'file', value: (e) => e.fileName },
+            { header: 'size', value: (e) => formatBytes(e.sizeBytes) },
+            { header: 'from', value: (e) => `${e.source.kind} ${e.source.id}` },
+            { header: 'ovf', value: (e) => e.ovfVersion },
+            { header: 'expires', value: (e) => formatTime(e.expiresAt) },
+          ],
+          list,
+          'exports',
+        );
+        return undefined;
+      }),
+    ['skyport exports list', 'skyport --json exports list'],
+  );
   examples(
     exportsGroup
       .command('download')

@@ -132,6 +132,8 @@ export interface OperationRecord {
 
 export interface OperationQuery {
   readonly statuses?: readonly OperationStatus[];
+  /** Operation types (`image.export`); any when absent. */
+  readonly types?: readonly string[];
   readonly providerId?: string;
   readonly targetId?: string;
   readonly limit: number;

@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SkyportError } from '@skyport/model';
-import type { Broker, ExportFile } from '../broker.js';
+import type { Broker, ExportFile, ExportSummary } from '../broker.js';
 import type { BrokerContext } from '../context.js';
 import type { OperationRecord } from '../ports/index.js';
 import { exportDir } from '../appliances/appliance-paths.js';
@@ -50,8 +50,42 @@ async function finishedExport(ctx: BrokerContext, op: OperationRecord): Promise<
   return { result, path };
 }
 
+/** Operations read per page while listing. */
+const LIST_PAGE = 200;
+
 export function exportFileService(ctx: BrokerContext): Broker['exports'] {
   return {
+    async list(): Promise<ExportSummary[]> {
+      const providers = ctx.scope ? new Set(await ctx.scope.providerIds()) : undefined;
+      // Nothing older than the retention can still be served (an export expires at most that
+      // long after it finished), so the walk stops at the first page past it.
+      const oldest = ctx.clock.now().getTime() - ctx.tuning.exportRetentionMs - 60 * 60_000;
+      const found: ExportSummary[] = [];
+      for (let cursor: string | undefined; ; ) {
+        const page = await ctx.store.operations.list({ types: [...EXPORT_OPERATION_TYPES], statuses: ['succeeded'], limit: LIST_PAGE, ...(cursor === undefined ? {} : { cursor }) });
+        for (const op of page.items) {
+          if (op.providerId === null || (providers !== undefined && !providers.has(op.providerId))) continue;
+          const served = await finishedExport(ctx, op).catch(() => undefined);
+          if (served === undefined) continue;
+          const { result } = served;
+          found.push({
+            operationId: op.id,
+            fileName: result.fileName,
+            sizeBytes: result.sizeBytes,
+            sha256: result.sha256,
+            ovfVersion: result.ovfVersion,
+            expiresAt: result.expiresAt,
+            providerId: op.providerId,
+            source: { kind: op.type === 'image.export' ? 'image' : 'instance', id: op.targetId ?? '' },
+            createdAt: op.createdAt,
+          });
+        }
+        const last = page.items[page.items.length - 1];
+        if (page.nextCursor === undefined || last === undefined || Date.parse(last.createdAt) < oldest) return found;
+        cursor = page.nextCursor;
+      }
+    },
+
     async get(operationId: string): Promise<ExportFile> {
       const op = await exportOperation(ctx, operationId);
       const { result, path } = await finishedExport(ctx, op);
