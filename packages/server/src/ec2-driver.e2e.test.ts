@@ -138,7 +138,7 @@ describe('ec2 driver against Skyport EC2 API: bad input', () => {
     const driver = ec2Driver.create(driverConfig(open, dataDir));
     try {
       const missing = 'i-00000000000000000';
-      for (const call of [() => driver.startInstance(missing), () => driver.stopInstance(missing), () => driver.destroyInstance(missing), () => driver.getConsoleOutput(missing)]) {
+      for (const call of [() => driver.startInstance(missing), () => driver.stopInstance(missing), () => driver.destroyInstance(missing), () => driver.getConsoleOutput!(missing)]) {
         const error = await rejection(call());
         assert.equal(error.code, 'NotFound');
         assert.equal(error.providerCode, 'InvalidInstanceID.NotFound');
