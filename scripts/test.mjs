@@ -27,6 +27,8 @@ const DEBIAN_PACKAGES = [
   { pkg: 'libvirt-daemon-driver-qemu', command: '/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so' },
   { pkg: 'libvirt-clients', command: 'virsh' },
   { pkg: 'openssh-client', command: 'ssh-keygen' },
+  // The openstack driver's tests run the real `openstack` CLI against the replayed API reference.
+  { pkg: 'python3-openstackclient', command: '/usr/bin/openstack' },
   // The portal's end-to-end tests drive Debian's Chromium with playwright-core.
   { pkg: 'chromium', command: 'chromium' },
   // VMware's vCenter simulator, built from govmomi's simulator library by the vsphere driver's tests.

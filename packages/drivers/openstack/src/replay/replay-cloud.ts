@@ -567,8 +567,19 @@ export class OpenStackReplayCloud {
 
   #routes(): void {
     this.#route('POST', '/identity/v3/auth/tokens', (r) => this.#issue(r), false);
+    // Version discovery, which keystoneauth (the openstack CLI) does before authenticating.
+    this.#route('GET', '/identity/v3', () => {
+      const version = clone(this.#body('identity.version')['version'] as Json);
+      return { exchange: 'identity.version', body: { version: { ...version, links: [{ href: `${this.server.base}/identity/v3/`, rel: 'self' }] } } };
+    }, false);
 
     const c = '/compute/v2.1';
+    this.#route('GET', c, () => {
+      const version = clone(this.#body('compute.version')['version'] as Json);
+      const links = [{ href: `${this.server.base}${c}/`, rel: 'self' }, ...(version['links'] as Json[]).filter((l) => l['rel'] !== 'self')];
+      // The recordings are of microversion 2.73, so that is the newest this replay speaks.
+      return { exchange: 'compute.version', body: { version: { ...version, links, version: '2.73' } } };
+    }, false);
     this.#route('GET', `${c}/flavors`, (r) => {
       const page = this.#page(this.flavors, r, (f) => String(f['id']));
       const recorded = (this.#body('compute.flavors.list')['flavors'] as Json[])[0] ?? {};
@@ -582,6 +593,10 @@ export class OpenStackReplayCloud {
     this.#route('GET', `${c}/flavors/{flavor_id}`, (r) => {
       const f = this.flavors.find((x) => x['id'] === r.params['flavor_id']);
       return f === undefined ? { exchange: 'compute.error.itemNotFound', message: `Flavor ${r.params['flavor_id']} could not be found.` } : { exchange: 'compute.flavor.show', body: { flavor: f } };
+    });
+    this.#route('GET', `${c}/flavors/{flavor_id}/os-extra_specs`, (r) => {
+      const f = this.flavors.find((x) => x['id'] === r.params['flavor_id']);
+      return f === undefined ? { exchange: 'compute.error.itemNotFound', message: `Flavor ${r.params['flavor_id']} could not be found.` } : { exchange: 'compute.flavor.extra-specs', body: { extra_specs: f['extra_specs'] ?? {} } };
     });
     this.#route('GET', `${c}/os-availability-zone`, () => ({ exchange: 'compute.availability-zones' }));
     this.#route('GET', `${c}/servers/detail`, (r) => {
@@ -625,6 +640,10 @@ export class OpenStackReplayCloud {
     });
 
     const i = '/image/v2';
+    this.#route('GET', '/image', () => {
+      const versions = (clone(this.#body('image.versions')['versions'] as Json[])).map((x) => ({ ...x, links: [{ href: `${this.server.base}${i}/`, rel: 'self' }] }));
+      return { exchange: 'image.versions', body: { versions } };
+    }, false);
     this.#route('GET', `${i}/images`, (r) => {
       const name = r.query.get('name');
       const all = [...this.images.values()].filter((x) => name === null || x.record['name'] === name);
