@@ -2,7 +2,7 @@
  * Three broker processes on one PostgreSQL, driven over REST as an operator would: any broker
  * answers, an event raised on one reaches SSE clients of another, one broker at a time polls a
  * provider (another takes over when it dies), and `kill -9` of a broker during 20 concurrent
- * operations loses none and runs none twice.
+ * operations and a four-VM migration loses none and runs none twice.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -35,6 +35,7 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
 describe('scale-out: three brokers on one PostgreSQL', { timeout: 240_000 }, () => {
   let baseDir: string;
   let simDir: string;
+  let simDstDir: string;
   let db: TestStore;
   let cluster: BrokerCluster;
   const clients = new Map<string, SkyportClient>();
@@ -47,6 +48,7 @@ describe('scale-out: three brokers on one PostgreSQL', { timeout: 240_000 }, () 
   before(async () => {
     baseDir = await mkdtemp(join(tmpdir(), 'skyport-scale-'));
     simDir = join(baseDir, 'sim-shared');
+    simDstDir = join(baseDir, 'sim-shared-dst');
     db = await createTestStore('postgres');
     cluster = new BrokerCluster({ databaseUrl: db.url, baseDir, env: ENV });
     // The first broker makes the admin; the others join the same database.
@@ -109,15 +111,31 @@ describe('scale-out: three brokers on one PostgreSQL', { timeout: 240_000 }, () 
     connect(holder.name, (await cluster.start(holder.name)).url, cluster.adminToken('b1'));
   });
 
-  test('kill -9 of a broker during 20 concurrent operations: every operation finishes, exactly once', async () => {
+  test('kill -9 of a broker during 20 concurrent operations and a migration: every one finishes, exactly once', async () => {
     const names = ['b1', 'b2', 'b3'];
+    // A second cloud, also shared by every broker, and four running instances to move there.
+    await client('b1').providers.add({ name: 'shared-dst', driver: 'sim', region: 'dst-1', settings: { dataDir: simDstDir, latencyMs: 20, transitionMs: 1500 } });
+    const sources = await Promise.all(Array.from({ length: 4 }, (_, i) => client(names[i % 3]!).instances.create({ providerId: 'shared', name: `mv-${i}`, imageId, hardwareProfileId: 'small' })));
+    await until('the sources to run', 60_000, async () => {
+      const rows = await Promise.all(sources.map((op) => db.store.operations.get(op.id)));
+      return rows.every((r) => r?.status === 'succeeded');
+    });
+    const plan = await client('b2').migrations.create({
+      name: 'under-fire',
+      sourceProviderId: 'shared',
+      targetProviderId: 'shared-dst',
+      instanceIds: (await Promise.all(sources.map((op) => client('b1').operations.get(op.id)))).map((op) => op.targetId!),
+      options: { maxParallel: 4 },
+    });
+    await client('b3').migrations.run(plan.id);
     const ops: Operation[] = await Promise.all(
       Array.from({ length: 20 }, (_, i) => client(names[i % 3]!).instances.create({ providerId: 'shared', name: `mb-${i}`, imageId, hardwareProfileId: 'small' })),
     );
-    // Kill the broker running the most of them, while they run.
+    // Kill the broker running the most of them (and of the migration's VMs), while they run.
     const runningBy = await until('operations to run', 20_000, async () => {
       const counts = new Map<string, number>();
-      for (const op of ops) {
+      const vmOps = (await client('b1').migrations.get(plan.id)).vms.flatMap((vm) => (vm.operationId === undefined ? [] : [{ id: vm.operationId }]));
+      for (const op of [...ops, ...vmOps]) {
         const row = await db.store.operations.get(op.id);
         if (row?.status === 'running' && row.lockedBy) counts.set(row.lockedBy, (counts.get(row.lockedBy) ?? 0) + 1);
       }
@@ -142,5 +160,16 @@ describe('scale-out: three brokers on one PostgreSQL', { timeout: 240_000 }, () 
     assert.equal(listed.length, 20);
     assert.equal(new Set(listed.map((i) => i.name)).size, 20);
     assert.ok(listed.every((i) => i.state === 'running'));
+
+    // The migration finishes too, each VM once at the target, with one imported image each.
+    const moved = await client(survivor).migrations.waitFor(plan.id, { timeoutSeconds: 120 });
+    assert.equal(moved.status, 'completed', JSON.stringify(moved.vms.map((v) => [v.sourceName, v.status, v.error?.message])));
+    const atTarget = simInstanceNames(simDstDir);
+    for (let i = 0; i < 4; i++) assert.equal(atTarget.get(`mv-${i}`), 1, `mv-${i} exists once at the target`);
+    await client(survivor).providers.sync('shared-dst');
+    for (const vm of moved.vms) {
+      const images = (await client(survivor).images.list({ provider: ['shared-dst'], name: `skyport-mig-${vm.id}`, limit: 10 })).items;
+      assert.equal(images.length, 1, `one image for ${vm.sourceName}`);
+    }
   });
 });
