@@ -143,6 +143,23 @@ describe('VM Import/Export through S3 (recorded)', async () => {
     await assert.rejects(stat(disk.path), /ENOENT/, 'release removes the local copy');
   });
 
+  test("export of a stopped instance: through a temporary image, which is removed with its snapshot", async (t) => {
+    const { server, driver } = await replay(t, recording, 'export-stopped-instance', transfer);
+    const disk = await driver.exportDisk!('instance', 'i-1234567890abcdef0');
+    assertPlayedOut(server);
+    assert.equal(disk.virtualSizeBytes, 30 * 2 ** 30, "the instance's root volume is 30 GiB");
+    assert.ok((await readFile(disk.path)).includes(Buffer.from('skyport-instance-export-fixture')));
+    await disk.release();
+  });
+
+  test('export of a running instance is InvalidState, and nothing is made', async (t) => {
+    const { server, driver } = await replay(t, recording, 'export-running-instance', transfer);
+    const error = await rejection(driver.exportDisk!('instance', 'i-1234567890abcdef0'));
+    assert.equal(error.code, 'InvalidState');
+    assert.match(error.message, /while it is running: stop it first/);
+    assertPlayedOut(server);
+  });
+
   test('without a bucket the provider declares no transfer and refuses it by name', async (t) => {
     assert.equal(ec2CapabilitiesFor({}).imageImport, undefined);
     assert.equal(ec2CapabilitiesFor({}).diskExport, undefined);
