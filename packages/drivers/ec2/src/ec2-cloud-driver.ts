@@ -292,7 +292,11 @@ export class Ec2CloudDriver implements CloudDriver {
       // One call for all root volumes; a volume deleted meanwhile only loses its size.
       const volumes = await this.#find('describing root volumes', async () => {
         const all = [];
-        for await (const page of paginateDescribeVolumes({ client: this.#ec2 }, { Filters: [{ Name: 'volume-id', Values: rootIds }] })) all.push(...(page.Volumes ?? []));
+        // EC2 takes at most 200 values per filter.
+        for (let i = 0; i < rootIds.length; i += 200) {
+          const Values = rootIds.slice(i, i + 200);
+          for await (const page of paginateDescribeVolumes({ client: this.#ec2 }, { Filters: [{ Name: 'volume-id', Values }] })) all.push(...(page.Volumes ?? []));
+        }
         return all;
       });
       for (const v of volumes ?? []) if (v.VolumeId !== undefined && v.Size !== undefined) rootSizes.set(v.VolumeId, v.Size);
