@@ -42,6 +42,7 @@ import {
   cinderToVolume,
   flavorToProfile,
   glanceToImage,
+  isoTime,
   neutronRule,
   neutronToSecurityGroup,
   rawServerState,
@@ -78,6 +79,8 @@ async function orUndefined<T>(promise: Promise<T>): Promise<T | undefined> {
 export class OpenStackCloudDriver implements CloudDriver {
   readonly client: OpenStackClient;
   readonly #keyCreatedAt = new Map<string, string>();
+  readonly #flavorIds = new NameCache();
+  readonly #groupIds = new NameCache();
 
   constructor(
     private readonly config: DriverConfig,
@@ -145,15 +148,19 @@ export class OpenStackCloudDriver implements CloudDriver {
     return server;
   }
 
-  /** Flavor ids (2.47+ servers carry only the flavor's name) and security group ids (servers carry names). */
+  /**
+   * Flavor ids (2.47+ servers carry only the flavor's name) and security group ids (servers
+   * carry names). Both change rarely, so they are remembered for a while and read again when a
+   * server names one that is not known yet.
+   */
   async #serverContext(servers: readonly NovaServer[]): Promise<{ flavorIds: Map<string, string>; groupIds: Map<string, string> }> {
-    const needGroups = servers.some((s) => (s.security_groups ?? []).length > 0);
-    const needFlavors = servers.some((s) => s.flavor.id === undefined);
-    const [flavors, groups] = await Promise.all([
-      needFlavors ? this.client.list<NovaFlavor>('compute', '/flavors/detail', 'flavors', { what: 'flavors' }) : [],
-      needGroups ? this.#securityGroups() : [],
+    const flavorNames = servers.filter((s) => s.flavor.id === undefined).map((s) => s.flavor.original_name ?? '');
+    const groupNames = servers.flatMap((s) => (s.security_groups ?? []).map((g) => g.name));
+    const [flavorIds, groupIds] = await Promise.all([
+      this.#flavorIds.lookup(flavorNames, async () => (await this.client.list<NovaFlavor>('compute', '/flavors/detail', 'flavors', { what: 'flavors' })).map((f) => [f.name, f.id])),
+      this.#groupIds.lookup(groupNames, async () => (await this.#securityGroups()).map((g) => [g.name, g.id])),
     ]);
-    return { flavorIds: new Map(flavors.map((f) => [f.name, f.id])), groupIds: new Map(groups.map((g) => [g.name, g.id])) };
+    return { flavorIds, groupIds };
   }
 
   #toInstance(s: NovaServer, context: { flavorIds: Map<string, string>; groupIds: Map<string, string> }, requestedGroups?: readonly string[]): NativeInstance {
@@ -271,7 +278,7 @@ export class OpenStackCloudDriver implements CloudDriver {
     if (known !== undefined) return known;
     const found = await orUndefined(this.client.call<{ keypair: NovaKeyPair }>('compute', 'GET', `/os-keypairs/${enc(name)}`, { what: `key pair ${name}` }));
     const createdAt = found?.body.keypair.created_at;
-    const iso = createdAt === undefined ? new Date().toISOString() : new Date(/[zZ]|[+-]\d\d:\d\d$/.test(createdAt) ? createdAt : `${createdAt}Z`).toISOString();
+    const iso = createdAt === undefined ? new Date().toISOString() : isoTime(createdAt);
     this.#keyCreatedAt.set(name, iso);
     return iso;
   }
@@ -702,5 +709,20 @@ export class OpenStackCloudDriver implements CloudDriver {
 
   async close(): Promise<void> {
     // Nothing held open: fetch keeps no sockets the driver owns.
+  }
+}
+
+/** Names to ids, read in full when stale (older than a minute) or when a name is missing. */
+class NameCache {
+  #ids = new Map<string, string>();
+  #readAt = 0;
+
+  async lookup(names: readonly string[], read: () => Promise<[string, string][]>): Promise<Map<string, string>> {
+    if (names.length === 0) return this.#ids;
+    if (Date.now() - this.#readAt > 60_000 || names.some((n) => !this.#ids.has(n))) {
+      this.#ids = new Map(await read());
+      this.#readAt = Date.now();
+    }
+    return this.#ids;
   }
 }

@@ -103,6 +103,13 @@ export interface NeutronSecurityGroup {
 
 const GiB = 1024 ** 3;
 
+/** Nova and Cinder write times without a zone (`2018-11-29T06:50:07.770785`); they are UTC. */
+export function isoTime(value: string): string {
+  const zoned = /[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value}Z`;
+  const parsed = Date.parse(zoned);
+  return Number.isNaN(parsed) ? value : new Date(parsed).toISOString();
+}
+
 /** Flavors are fixed sizes. A flavor with disk 0 boots from the image's size (or a volume): shown as 1 GiB. */
 export function flavorToProfile(f: NovaFlavor): NativeHardwareProfile {
   const arch = f.extra_specs?.['capabilities:cpu_info:arch'] ?? f.extra_specs?.['hw:architecture'];
@@ -248,7 +255,7 @@ export function cinderToVolume(v: CinderVolume): NativeVolume {
     ...(v.snapshot_id ? { snapshotId: v.snapshot_id } : {}),
     ...(attachment === undefined ? {} : { attachment: { instanceId: attachment.server_id, device: attachment.device ?? '' } }),
     tags: { ...v.metadata },
-    createdAt: v.created_at,
+    createdAt: isoTime(v.created_at),
   };
 }
 
@@ -264,7 +271,7 @@ export function cinderToSnapshot(s: CinderSnapshot): NativeSnapshot {
   const state = snapshotState(s.status);
   const reported = Number.parseInt(s['os-extended-snapshot-attributes:progress'] ?? '', 10);
   const progress = state === 'completed' ? 100 : Number.isNaN(reported) ? 0 : Math.min(100, Math.max(0, reported));
-  return { nativeId: s.id, name: s.name ?? s.id, volumeId: s.volume_id, sizeGiB: s.size, state, progress, tags: { ...s.metadata }, createdAt: s.created_at };
+  return { nativeId: s.id, name: s.name ?? s.id, volumeId: s.volume_id, sizeGiB: s.size, state, progress, tags: { ...s.metadata }, createdAt: isoTime(s.created_at) };
 }
 
 /**
