@@ -4,7 +4,9 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -66,6 +68,26 @@ test('export an image to a file, import it again, launch it, export the stopped 
   assert.match(imported.stdout, /name:\s+debian-copy/);
   assert.match(imported.stdout, /hardware profile:\s+small \(1 CPU, 1024 MiB, 20 GiB\)/);
   assert.match(imported.stderr, /launch it: skyport instances create --provider prv-\w+ --image ami-\w+ --profile small/);
+
+  // The same OVA from a web server: streamed from it into the broker, never stored here.
+  const web = createServer((request, response) => {
+    if (request.url !== '/appliances/debian.ova') return void response.writeHead(404, 'Not Found').end();
+    response.writeHead(200, { 'content-type': 'application/x-tar', 'content-length': String(statSync(join(home, 'debian.ova')).size) });
+    createReadStream(join(home, 'debian.ova')).pipe(response);
+  });
+  await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(web.address() as AddressInfo).port}`;
+  try {
+    const fromUrl = ok(await skyport('images', 'import', `${base}/appliances/debian.ova`, '--provider', 'fast'));
+    assert.match(fromUrl.stderr, /streaming debian\.ova: 100%/);
+    assert.match(fromUrl.stdout, /name:\s+debian\n/, 'the image is named after the file in the URL');
+    const missing = await skyport('images', 'import', `${base}/appliances/gone.ova`, '--provider', 'fast', '--name', 'never');
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /cannot fetch http:\/\/127\.0\.0\.1:\d+\/appliances\/gone\.ova: the server answered 404 Not Found/);
+    assert.equal((JSON.parse(ok(await skyport('--json', 'images', 'list', '--provider', 'fast', '--name', 'never')).stdout) as Image[]).length, 0);
+  } finally {
+    web.close();
+  }
 
   const created = JSON.parse(ok(await skyport('--json', 'instances', 'create', '--provider', 'fast', '--image', 'debian-copy', '--profile', 'small', '--name', 'copy-1')).stdout) as Instance;
   assert.equal(created.state, 'running');

@@ -9,6 +9,7 @@ import { createReadStream } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { Readable, Transform } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import type { Command } from 'commander';
 import { SkyportError, type Image, type Operation } from '@skyport/model';
 import { contextOf, type CliContext, type CliEnvironment } from '../context.js';
@@ -40,17 +41,66 @@ function nameFromFile(file: string): string {
   return stem === '' ? 'imported' : stem;
 }
 
-/** The file as a web stream the client can send, counting bytes for the bar. */
-function uploadStream(file: string, onBytes: (done: number) => void): ReadableStream<Uint8Array> {
+/** Passes bytes through, counting them for the bar. */
+function counter(onBytes: (done: number) => void): Transform {
   let done = 0;
-  const count = new Transform({
+  return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       done += chunk.length;
       onBytes(done);
       callback(null, chunk);
     },
   });
-  return Readable.toWeb(createReadStream(file).pipe(count)) as unknown as ReadableStream<Uint8Array>;
+}
+
+/** An OVA to upload: its bytes as a web stream, its name and its size when known. */
+interface OvaSource {
+  readonly fileName: string;
+  readonly sizeBytes: number;
+  open(onBytes: (done: number) => void): ReadableStream<Uint8Array>;
+}
+
+async function fileSource(cwd: string, file: string): Promise<OvaSource> {
+  const path = resolve(cwd, file);
+  const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
+    throw new CliFailure(`cannot read ${file}: ${error.code ?? error.message}`);
+  });
+  if (!info.isFile()) throw new CliFailure(`${file} is not a file`);
+  return {
+    fileName: basename(file),
+    sizeBytes: info.size,
+    open: (onBytes) => Readable.toWeb(createReadStream(path).pipe(counter(onBytes))) as unknown as ReadableStream<Uint8Array>,
+  };
+}
+
+/**
+ * An http(s) URL, streamed from its server straight into the upload: the CLI's host never
+ * holds the file, on disk or in memory. The broker checks it as it would a local file.
+ */
+async function urlSource(url: URL, signal?: AbortSignal): Promise<OvaSource> {
+  const response = await fetch(url, { redirect: 'follow', ...(signal === undefined ? {} : { signal }) }).catch((error: unknown) => {
+    throw new CliFailure(`cannot fetch ${url.href}: ${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message}`);
+  });
+  if (!response.ok || response.body === null) {
+    await response.body?.cancel();
+    throw new CliFailure(`cannot fetch ${url.href}: the server answered ${response.status} ${response.statusText}`);
+  }
+  const body = response.body;
+  const name = decodeURIComponent(url.pathname.split('/').pop() ?? '');
+  return {
+    fileName: name === '' ? 'download.ova' : name,
+    sizeBytes: Number(response.headers.get('content-length') ?? Number.NaN),
+    open: (onBytes) => Readable.toWeb(Readable.fromWeb(body as NodeReadableStream<Uint8Array>).pipe(counter(onBytes))) as unknown as ReadableStream<Uint8Array>,
+  };
+}
+
+function isUrl(argument: string): URL | undefined {
+  if (!/^https?:\/\//i.test(argument)) return undefined;
+  try {
+    return new URL(argument);
+  } catch {
+    throw new UsageError(`${argument} is not a valid URL`);
+  }
 }
 
 async function showImported(ctx: CliContext, image: Image, op: Operation): Promise<void> {
@@ -142,7 +192,7 @@ export function registerAppliances(program: Command, env: CliEnvironment): void 
       images
         .command('import')
         .description('upload an OVA and import it as an image (its hardware mapped to the nearest hardware profile), with progress')
-        .argument('<file>', 'the .ova file')
+        .argument('<file-or-url>', 'the .ova file, or an http(s) URL streamed from its server into the broker')
         .requiredOption('--provider <provider>', 'provider to import into (name or id)')
         .option('--name <name>', "image name, unique in the provider (default: the file's name without .ova)")
         .option('--description <text>', 'what the image is (default: the appliance, its hardware and the profile)')
@@ -150,23 +200,20 @@ export function registerAppliances(program: Command, env: CliEnvironment): void 
         .option('--idempotency-key <key>', 'makes a retried import safe: the same key and request make one image'),
     ).action(async (file: string, opts: WaitFlag & { provider: string; name?: string; description?: string; lax?: boolean; idempotencyKey?: string }, cmd: Command) => {
       const ctx = contextOf(cmd, env);
-      const path = resolve(env.cwd, file);
-      const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
-        throw new CliFailure(`cannot read ${file}: ${error.code ?? error.message}`);
-      });
-      if (!info.isFile()) throw new CliFailure(`${file} is not a file`);
-      const display = transferDisplay(ctx.out, `uploading ${basename(file)}`, info.size);
+      const url = isUrl(file);
+      const source = url === undefined ? await fileSource(env.cwd, file) : await urlSource(url);
+      const display = transferDisplay(ctx.out, `${url === undefined ? 'uploading' : 'streaming'} ${source.fileName}`, source.sizeBytes);
       let op: Operation;
       try {
         op = await ctx.client.images.import(
           {
             provider: opts.provider,
-            name: opts.name ?? nameFromFile(file),
-            fileName: basename(file),
+            name: opts.name ?? nameFromFile(source.fileName),
+            fileName: source.fileName,
             ...(opts.description === undefined ? {} : { description: opts.description }),
             ...(opts.lax === undefined ? {} : { lax: opts.lax }),
           },
-          uploadStream(path, (done) => display.update(done)),
+          source.open((done) => display.update(done)),
           opts.idempotencyKey === undefined ? {} : { idempotencyKey: opts.idempotencyKey },
         );
       } finally {
@@ -174,7 +221,11 @@ export function registerAppliances(program: Command, env: CliEnvironment): void 
       }
       await finishOperations(ctx, [op], { wait: opts.wait !== false, show: (image, done) => showImported(ctx, image as Image, done) });
     }),
-    ['skyport images import appliance.ova --provider sim-east', 'skyport images import web.ova --provider local --name web-golden --no-wait'],
+    [
+      'skyport images import appliance.ova --provider sim-east',
+      'skyport images import web.ova --provider local --name web-golden --no-wait',
+      'skyport images import https://downloads.example.com/appliance-2.1.ova --provider local',
+    ],
   );
   exportCommand(images, env, 'image');
   exportCommand(group(program, 'instances'), env, 'instance');
