@@ -59,7 +59,15 @@ export class OpenStackClient {
       if (response.ok) {
         if (options.raw) return { status: response.status, headers: response.headers, body: undefined as T, response };
         const text = await response.text();
-        return { status: response.status, headers: response.headers, body: (text === '' ? undefined : JSON.parse(text)) as T };
+        let body: unknown;
+        try {
+          body = text === '' ? undefined : JSON.parse(text);
+        } catch {
+          throw new SkyportError('ProviderError', `${method} ${service} ${path} (${options.what}) answered ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`, {
+            ...(response.headers.get('x-openstack-request-id') === null ? {} : { requestId: response.headers.get('x-openstack-request-id') ?? '' }),
+          });
+        }
+        return { status: response.status, headers: response.headers, body: body as T };
       }
       const text = await response.text();
       if (response.status === 401 && !reauthenticated) {

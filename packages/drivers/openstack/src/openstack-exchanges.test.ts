@@ -129,11 +129,22 @@ describe('keystone', () => {
     assert.match(error.message, /no public compute endpoint in region RegionTwo; regions with one: RegionOne/);
   });
 
-  test('the internal interface is chosen when configured', async (t) => {
+  test('the configured interface picks its endpoints from the catalog', async (t) => {
     const cloud = await replay(t);
-    const driver = openstackDriver.create(passwordConfig(cloud, { interface: 'internal' }));
-    await driver.testConnection();
-    assert.ok(cloud.server.log.some((l) => l.startsWith('GET /compute/v2.1/flavors?limit=1')));
+    for (const [iface, prefix] of [['public', ''], ['internal', '/internal'], ['admin', '/admin']] as const) {
+      const driver = openstackDriver.create(passwordConfig(cloud, { interface: iface }));
+      await driver.testConnection();
+      await driver.listImages();
+      await driver.listVolumes();
+      await driver.listSecurityGroups?.();
+      const seen = cloud.server.log.splice(0).filter((l) => !l.includes('/identity/'));
+      assert.deepEqual(seen.map((l) => l.split('?')[0]), [
+        `GET ${prefix}/compute/v2.1/flavors`,
+        `GET ${prefix}/image/v2/images`,
+        `GET ${prefix}/volume/v3/${cloud.projectId}/volumes/detail`,
+        `GET ${prefix}/networking/v2.0/security-groups`,
+      ], `interface ${iface}`);
+    }
   });
 });
 

@@ -121,8 +121,9 @@ export class ReplayServer {
 
   async #handle(method: string, url: string, headers: IncomingHttpHeaders, raw: Buffer): Promise<{ status: number; headers: Record<string, string>; body: Buffer | string }> {
     const parsed = new URL(url, this.#base);
-    const path = parsed.pathname;
-    this.log.push(`${method} ${path}${parsed.search}`);
+    this.log.push(`${method} ${parsed.pathname}${parsed.search}`);
+    // The catalog's internal and admin endpoints are the same services under a prefix.
+    const path = parsed.pathname.replace(/^\/(internal|admin)(?=\/)/, '');
     const route = this.#routes.find((r) => r.method === method && r.pattern.test(path));
     if (route === undefined) {
       const message = `no recording for ${method} ${path}${parsed.search}`;
