@@ -219,6 +219,20 @@ for (const database of testDatabaseUrls()) {
       await expectError(client.images.export(imported.image.id, { ovfVersion: '3.0' as '2.0' }), 'InvalidArgument', 400);
     });
 
+    test('an instance of an EFI appliance exports as EFI: it boots the way its image did', async () => {
+      const ova = await buildOva(work, { name: 'efi-appliance', cpus: 1, memoryMiB: 1024, format: 'raw', content, firmware: 'efi' });
+      const op = await settle(client.images.import({ provider, name: 'efi-golden' }, fileStream(ova)));
+      assert.equal((op.result?.['hardware'] as { firmware: string }).firmware, 'efi');
+      const launched = await settle(client.instances.create({ providerId: provider, name: 'efi-1', imageId: String(op.result?.['imageId']), hardwareProfileId: 'small' }));
+      await settle(client.instances.stop(launched.targetId!));
+      const exported = await settle(client.instances.export(launched.targetId!));
+      const out = join(work, 'efi-instance.ova');
+      await download(exported, out);
+      const dir = await mkdtemp(join(work, 'efi-'));
+      const extracted = await extractOva(out, dir, { requireManifest: true });
+      assert.equal(readOvf(extracted.descriptor).vms[0]?.firmware, 'efi');
+    });
+
     test('an export is its tenant\'s: another tenant cannot see it, a viewer may download but not export', async () => {
       const op = await settle(client.images.export(imported.image.id));
       const me = await client.whoami();

@@ -164,12 +164,14 @@ export function instanceExports(ctx: BrokerContext, hurry: (providerId: string) 
       }
       const image = await visibleRecord(ctx, instance.imageId);
       const os = (image?.data as unknown as Image | undefined)?.os;
+      // An instance boots the way its image did: an EFI appliance stays EFI when exported again.
+      const firmware = image === undefined ? 'bios' : ((await importedHardware(ctx, image.id))?.firmware ?? 'bios');
       const input: ExportInput = {
         kind: 'instance',
         nativeId: record.nativeId,
         name: record.name,
         ovfVersion,
-        vm: { cpus: instance.cpus, memoryMiB: instance.memoryMiB, firmware: 'bios', ...(os === undefined ? {} : { os }) },
+        vm: { cpus: instance.cpus, memoryMiB: instance.memoryMiB, firmware, ...(os === undefined ? {} : { os }) },
         retentionMs: ctx.tuning.exportRetentionMs,
       };
       hurry(provider.id);

@@ -111,6 +111,8 @@ export interface ApplianceSpec {
   readonly diskFile: string;
   readonly diskHref: string;
   readonly format: 'qcow2' | 'raw' | 'vmdk';
+  /** BIOS unless given. */
+  readonly firmware?: 'bios' | 'efi';
 }
 
 export async function descriptorFor(spec: ApplianceSpec): Promise<string> {
@@ -130,7 +132,7 @@ export async function descriptorFor(spec: ApplianceSpec): Promise<string> {
         name: spec.name,
         cpus: spec.cpus,
         memoryMiB: spec.memoryMiB,
-        firmware: 'bios',
+        firmware: spec.firmware ?? 'bios',
         hardwareFamilies: ['vmx-13'],
         os: { id: 101, description: 'Debian GNU/Linux 12 (64-bit)' },
         disks: [{ diskId: 'vmdisk1', capacityBytes: spec.capacityBytes, format: { uri, diskFormat: spec.format, ...(spec.format === 'vmdk' ? { variant: 'streamOptimized' } : {}) }, fileRef: 'file1', file, index: 0 }],
