@@ -23,6 +23,8 @@ import type {
   Tags,
 } from '@skyport/model';
 
+export type { ExportSummary } from '@skyport/model';
+
 /** A page of a list; `nextCursor` is present when more items follow. */
 export interface Page<T> {
   readonly items: T[];
@@ -386,22 +388,6 @@ export interface ImportImageRequest {
 export interface ExportRequest {
   /** OVF 1.0 (default) or 2.0. */
   readonly ovfVersion?: '1.0' | '2.0';
-}
-
-/** An OVA made by an export that can still be downloaded. */
-export interface ExportSummary {
-  /** The export operation, which names the export. */
-  readonly operationId: string;
-  readonly fileName: string;
-  readonly sizeBytes: number;
-  readonly sha256: string;
-  readonly ovfVersion: '1.0' | '2.0';
-  /** When the broker removes it. */
-  readonly expiresAt: string;
-  readonly providerId: string;
-  /** The image or instance exported. */
-  readonly source: { readonly kind: 'image' | 'instance'; readonly id: string };
-  readonly createdAt: string;
 }
 
 /** An export's file as it starts to arrive. */

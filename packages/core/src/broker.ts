@@ -5,6 +5,7 @@
  */
 import type {
   BrokerEvent,
+  ExportSummary,
   Capabilities,
   DriverBehaviour,
   HardwareProfile,
@@ -144,22 +145,6 @@ export interface ExportOptions {
 }
 
 /** A finished export, ready to download. */
-/** An OVA an export made, as listed: what it is and where it came from. */
-export interface ExportSummary {
-  /** The export operation's id, which names the export. */
-  readonly operationId: string;
-  readonly fileName: string;
-  readonly sizeBytes: number;
-  readonly sha256: string;
-  readonly ovfVersion: '1.0' | '2.0';
-  /** When the broker removes it. */
-  readonly expiresAt: string;
-  readonly providerId: string;
-  /** The image or instance exported. */
-  readonly source: { readonly kind: 'image' | 'instance'; readonly id: string };
-  readonly createdAt: string;
-}
-
 export interface ExportFile {
   /** The export operation's id, which names the export. */
   readonly operationId: string;

@@ -7,3 +7,4 @@ export * from './hardware-profile.js';
 export * from './ids.js';
 export * from './principal.js';
 export * from './security-group-rules.js';
+export * from './appliances.js';

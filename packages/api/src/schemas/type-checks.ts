@@ -24,7 +24,6 @@ import type {
   CreateKeyPairRequest,
   CreateMigrationPlanRequest,
   UpdateMigrationPlanRequest,
-  ExportSummary,
   MigrationVmSelection,
   CreateSnapshotRequest,
   CreateVolumeRequest,
@@ -74,6 +73,7 @@ import type {
   Volume,
   VolumeState,
   CapabilityGroup,
+  ExportSummary,
 } from '@skyport/model';
 import type * as E from './entities.js';
 import type { OperationSchema, SkyportErrorJsonSchema, OPERATION_STATUSES } from './operation.js';
