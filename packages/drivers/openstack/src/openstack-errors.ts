@@ -74,7 +74,7 @@ export function faultToError(failed: FailedCall, meaning: FaultMeaning = {}): Sk
   const details = { status: failed.status, call: failed.call };
   const say = (code: ErrorCode, message: string, extra: { retryable?: boolean; retryAfterMs?: number } = {}) =>
     new SkyportError(code, message, { ...base, ...extra, details });
-  const said = `OpenStack answered ${failed.status} to ${failed.call} (${failed.what}): ${fault.message}`;
+  const said = `OpenStack answered ${failed.status} to ${failed.call} (${failed.what}): ${fault.message.replace(/\.+$/, '')}`;
   const neutronExists = fault.providerCode !== undefined && /Exists$/.test(fault.providerCode);
   switch (failed.status) {
     case 400:
