@@ -54,7 +54,9 @@ before(async () => {
   });
   client = createClient({ baseUrl: server.url, token: server.adminToken.token! });
   for (const name of ['src', 'dst']) {
-    await client.providers.add({ name, driver: 'sim', settings: FAST_SIM });
+    // The source stops slower than the watcher polls (500 ms), so a run shows a step line
+    // however fast the rest moves.
+    await client.providers.add({ name, driver: 'sim', settings: name === 'src' ? { ...FAST_SIM, transitionMs: 1500 } : FAST_SIM });
     await client.providers.sync(name);
   }
   const [image] = (await client.images.list({ provider: ['src'], name: 'debian-12' })).items;
