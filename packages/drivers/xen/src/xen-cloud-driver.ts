@@ -162,18 +162,26 @@ export class XenCloudDriver implements CloudDriver {
 
   // ---- instances -------------------------------------------------------------------------
 
-  async #startState(vm: VmRecord): Promise<boolean> {
-    const task = this.#starting.get(vm.uuid);
-    if (task === undefined) return false;
-    const record = await this.#client.call<TaskRecord>('task.get_record', task).catch(() => undefined);
-    if (record?.status === 'pending') return true;
-    this.#starting.delete(vm.uuid);
-    await this.#client.call('task.destroy', task).catch(() => undefined);
-    return false;
+  /**
+   * The VMs whose asynchronous start is still running. Read before the VM records: a task seen
+   * running and a record read after it can only lag (pending, then running), never contradict.
+   */
+  async #startsInFlight(): Promise<Set<string>> {
+    const pending = new Set<string>();
+    for (const [uuid, task] of [...this.#starting]) {
+      const record = await this.#client.call<TaskRecord>('task.get_record', task).catch(() => undefined);
+      if (record?.status === 'pending') {
+        pending.add(uuid);
+        continue;
+      }
+      this.#starting.delete(uuid);
+      await this.#client.call('task.destroy', task).catch(() => undefined);
+    }
+    return pending;
   }
 
-  async #instanceView(inv: Inventory, vm: VmRecord, poolUuid: string): Promise<NativeInstance> {
-    const { state, raw } = instanceState(vm, await this.#startState(vm));
+  #instanceView(inv: Inventory, vm: VmRecord, poolUuid: string, starting: ReadonlySet<string>): NativeInstance {
+    const { state, raw } = instanceState(vm, starting.has(vm.uuid));
     const root = this.#rootDisk(inv, vm);
     return {
       nativeId: vm.uuid,
@@ -197,9 +205,11 @@ export class XenCloudDriver implements CloudDriver {
   }
 
   async listInstances(): Promise<NativeInstance[]> {
+    const starting = await this.#startsInFlight();
     const [inv, pool] = await Promise.all([this.#inventory(), this.#pool()]);
-    const vms = Object.values(inv.vms).filter((vm) => this.#isInstance(vm));
-    return Promise.all(vms.map((vm) => this.#instanceView(inv, vm, pool.uuid)));
+    return Object.values(inv.vms)
+      .filter((vm) => this.#isInstance(vm))
+      .map((vm) => this.#instanceView(inv, vm, pool.uuid, starting));
   }
 
   /** A VM's reference by uuid; undefined when the pool does not know it. */
@@ -212,20 +222,22 @@ export class XenCloudDriver implements CloudDriver {
     }
   }
 
-  async #vm(uuid: string): Promise<{ ref: Ref; vm: VmRecord }> {
+  async #vm(uuid: string): Promise<{ ref: Ref; vm: VmRecord; starting: boolean }> {
+    const starting = (await this.#startsInFlight()).has(uuid);
     const ref = await this.#ref(uuid, 'VM');
     const vm = ref === undefined ? undefined : await this.#client.call<VmRecord>('VM.get_record', ref);
     if (ref === undefined || vm === undefined || !this.#isInstance(vm)) throw notFound('instance', uuid);
-    return { ref, vm };
+    return { ref, vm, starting };
   }
 
   async getInstance(nativeId: string): Promise<NativeInstance | undefined> {
+    const starting = await this.#startsInFlight();
     const ref = await this.#ref(nativeId, 'VM');
     if (ref === undefined) return undefined;
     const inv = await this.#inventory();
     const vm = inv.vms[ref];
     if (vm === undefined || !this.#isInstance(vm)) return undefined;
-    return this.#instanceView(inv, vm, (await this.#pool()).uuid);
+    return this.#instanceView(inv, vm, (await this.#pool()).uuid, starting);
   }
 
   #checkDimension(field: 'cpus' | 'memoryMiB' | 'diskGiB', value: number): void {
@@ -338,8 +350,8 @@ export class XenCloudDriver implements CloudDriver {
   }
 
   async #power(nativeId: string, action: 'start' | 'stop' | 'stop-force' | 'reboot'): Promise<void> {
-    const { ref, vm } = await this.#vm(nativeId);
-    const { state } = instanceState(vm, await this.#startState(vm));
+    const { ref, vm, starting } = await this.#vm(nativeId);
+    const { state } = instanceState(vm, starting);
     const need = action === 'start' ? 'stopped' : 'running';
     if (state !== need) {
       throw new SkyportError('InvalidState', `instance ${nativeId} is ${state}; ${action.replace('-force', '')} needs it ${need}`, {
@@ -719,8 +731,8 @@ export class XenCloudDriver implements CloudDriver {
   }
 
   async createImageFromInstance(instanceNativeId: string, name: string, options: { readonly description?: string; readonly tags?: Tags } = {}): Promise<NativeImage> {
-    const { ref, vm } = await this.#vm(instanceNativeId);
-    const { state } = instanceState(vm, await this.#startState(vm));
+    const { ref, vm, starting } = await this.#vm(instanceNativeId);
+    const { state } = instanceState(vm, starting);
     if (state !== 'stopped') {
       throw new SkyportError('InvalidState', `instance ${instanceNativeId} is ${state}; an image is made from a stopped instance`, { details: { current: state, required: ['stopped'] } });
     }
@@ -751,8 +763,8 @@ export class XenCloudDriver implements CloudDriver {
       const { vm, inv } = await this.#image(nativeId);
       root = this.#rootDisk(inv, vm);
     } else {
-      const { ref, vm } = await this.#vm(nativeId);
-      const { state } = instanceState(vm, await this.#startState(vm));
+      const { ref, vm, starting } = await this.#vm(nativeId);
+      const { state } = instanceState(vm, starting);
       if (state !== 'stopped') {
         throw new SkyportError('InvalidState', `instance ${nativeId} is ${state}; its disk is exported only while it is stopped`, { details: { current: state, required: ['stopped'] } });
       }
