@@ -10,6 +10,7 @@ const BOUNDARIES = [
   // Federation's cloud is a Skyport broker, whose typed client is its SDK (as the AWS SDK is the
   // ec2 driver's): the one driver allowed @skyport/client, so the wire code is not written twice.
   { files: ['packages/drivers/skyport/src/**'], forbidden: ['@skyport/store', '@skyport/store/*', '@skyport/api', '@skyport/cli', '@skyport/server', '@skyport/driver-*'], why: 'a driver never imports another driver, the store or a front end (federation may use the REST client)' },
+  { files: ['packages/ssh-keys/src/**'], forbidden: ['@skyport/core', '@skyport/store', '@skyport/store/*', '@skyport/api', '@skyport/client', '@skyport/cli', '@skyport/server', '@skyport/driver-*'], why: 'a leaf utility for drivers: it knows only the model' },
   { files: ['packages/api/src/**'], forbidden: ['@skyport/store', '@skyport/driver-*', '@skyport/server', '@skyport/cli'], why: 'front ends talk to the core only' },
   { files: ['packages/ec2/src/**'], ignores: ['packages/ec2/src/**/*.test.ts', 'packages/ec2/src/testing/**'], forbidden: ['@skyport/store', '@skyport/store/*', '@skyport/driver-*', '@skyport/api', '@skyport/client', '@skyport/cli', '@skyport/server'], why: 'front ends talk to the core only (its tests start the whole server)' },
   { files: ['packages/client/src/**', 'packages/cli/src/**'], forbidden: ['@skyport/core', '@skyport/store', '@skyport/api', '@skyport/driver-*'], why: 'the client and CLI speak REST only' },

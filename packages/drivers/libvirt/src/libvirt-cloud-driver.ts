@@ -38,7 +38,7 @@ import { HOST_LOCATION, LIBVIRT_PROFILES, hostLocation } from './libvirt-catalog
 import type { LibvirtSettings } from './libvirt-settings.js';
 import { LibvirtStore, newId, type ImageRecord, type InstanceRecord, type LibvirtState } from './libvirt-store.js';
 import { domainDisks, domainXml } from './domain-xml.js';
-import { checkPublicKey } from './openssh-public-key.js';
+import { parsePublicKey } from '@skyport/ssh-keys';
 import { makeSeedIso } from './seed-iso.js';
 import { StoragePool } from './storage-pool.js';
 import { Virsh } from './virsh.js';
@@ -527,7 +527,7 @@ export class LibvirtCloudDriver implements CloudDriver {
     const state = await this.#store.state();
     if (name.trim() === '' || name.length > 255) throw invalid('name', 'a key pair needs a name of 1 to 255 characters');
     if (state.keyPairs.some((k) => k.name === name)) throw new SkyportError('AlreadyExists', `a key pair named ${name} already exists; choose another name or delete it`, { details: { field: 'name' } });
-    const { line, fingerprint } = checkPublicKey(publicKey);
+    const { line, fingerprint } = parsePublicKey(publicKey);
     const record = { id: newId('key'), name, fingerprint, publicKey: line, createdAt: new Date().toISOString() };
     state.keyPairs.push(record);
     await this.#store.save();

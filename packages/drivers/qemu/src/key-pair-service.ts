@@ -4,7 +4,7 @@ import type { DriverContext } from './driver-context.js';
 import type { KeyPairRecord } from './driver-state.js';
 import { alreadyExists, invalidArgument, notFound } from './errors.js';
 import { newNativeId } from './native-ids.js';
-import { generateKeyPair, parsePublicKey } from './openssh-keys.js';
+import { generateKeyPair, parsePublicKey } from '@skyport/ssh-keys';
 
 function view(record: KeyPairRecord): NativeKeyPair {
   return { nativeId: record.id, name: record.name, fingerprint: record.fingerprint, publicKey: record.publicKey, tags: {}, createdAt: record.createdAt };
@@ -34,7 +34,7 @@ export class KeyPairService {
 
   async import(name: string, publicKey: string): Promise<NativeKeyPair> {
     checkKeyName(name);
-    const parsed = parsePublicKey(publicKey);
+    const parsed = parsePublicKey(publicKey, { providerCode: 'InvalidArgument' });
     this.#checkFree(name);
     return this.#insert(name, parsed.fingerprint, parsed.line);
   }

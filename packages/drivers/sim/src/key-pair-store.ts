@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { CreatedKeyPair, NativeKeyPair } from '@skyport/core';
 import type { SimDb } from './sim-database.js';
 import { alreadyExists, invalidArgument, notFound } from './sim-errors.js';
-import { fingerprint, generateKeyPair, parsePublicKey } from './openssh-keys.js';
+import { generateKeyPair, parsePublicKey } from '@skyport/ssh-keys';
 
 interface KeyPairRow { id: string; name: string; fingerprint: string; public_key: string; created_at: string }
 
@@ -39,9 +39,9 @@ export class KeyPairStore {
 
   import(name: string, publicKey: string, now: number): NativeKeyPair {
     checkName(name);
-    const parsed = parsePublicKey(publicKey);
+    const parsed = parsePublicKey(publicKey, { providerCode: 'InvalidParameterValue' });
     this.#checkFree(name);
-    return this.#insert(name, fingerprint(parsed.blob), parsed.line, now);
+    return this.#insert(name, parsed.fingerprint, parsed.line, now);
   }
 
   delete(id: string): void {
