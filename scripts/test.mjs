@@ -29,6 +29,12 @@ const DEBIAN_PACKAGES = [
   { pkg: 'openssh-client', command: 'ssh-keygen' },
   // The openstack driver's tests run the real `openstack` CLI against the replayed API reference.
   { pkg: 'python3-openstackclient', command: '/usr/bin/openstack' },
+  // The proxmox driver's tests run Debian's proxmoxer (Python) against the replayed API over https
+  // with a certificate openssl makes for the test.
+  { pkg: 'python3-proxmoxer', command: '/usr/lib/python3/dist-packages/proxmoxer/__init__.py' },
+  // Only recommended by python3-proxmoxer, but its https backend needs it.
+  { pkg: 'python3-requests', command: '/usr/lib/python3/dist-packages/requests/__init__.py' },
+  { pkg: 'openssl', command: 'openssl' },
   // The portal's end-to-end tests drive Debian's Chromium with playwright-core.
   { pkg: 'chromium', command: 'chromium' },
   // VMware's vCenter simulator, built from govmomi's simulator library by the vsphere driver's tests.

@@ -12,6 +12,7 @@ import { ec2Driver } from '@skyport/driver-ec2';
 import { skyportDriver } from '@skyport/driver-skyport';
 import { libvirtDriver } from '@skyport/driver-libvirt';
 import { xenDriver } from '@skyport/driver-xen';
+import { proxmoxDriver } from '@skyport/driver-proxmox';
 import type { DriverFactory } from '@skyport/core';
 import type { ServerConfig } from './config.js';
 import { AesGcmVault } from './file-vault.js';
@@ -21,7 +22,7 @@ import { createScaleOut, stableWorkerId, type ScaleOut } from './scale-out.js';
 import { servePortal } from './serve-portal.js';
 
 /** Every driver this broker build ships. The only place concrete drivers are named. */
-export const DRIVERS: readonly DriverFactory[] = [simDriver, qemuDriver, skyportDriver, ec2Driver, vsphereDriver, libvirtDriver, openstackDriver, xenDriver];
+export const DRIVERS: readonly DriverFactory[] = [simDriver, qemuDriver, skyportDriver, ec2Driver, vsphereDriver, libvirtDriver, openstackDriver, xenDriver, proxmoxDriver];
 
 export interface RunningServer {
   readonly url: string;
