@@ -91,18 +91,23 @@ describe('proxmox driver against the replayed cluster', () => {
       assert.match(key.privateKey, /^-----BEGIN RSA PRIVATE KEY-----/);
       assert.match(key.keyPair.fingerprint, /^SHA256:[A-Za-z0-9+/]{43}$/);
       const start = replay.log.length;
-      const created = await driver.createInstance({ name: 'web-1', imageId: '9000', hardwareProfileId: 'pve-vm', cpus: 2, memoryMiB: 2048, diskGiB: 8, keyName: 'ops-key', locationId: 'pve2', tags: { team: 'ops' } });
+      const created = await driver.createInstance({ name: 'web-1', imageId: '9000', hardwareProfileId: 'pve-vm', cpus: 2, memoryMiB: 2048, diskGiB: 8, keyName: 'ops-key', tags: { team: 'ops' } });
       assert.equal(created.state, 'pending');
-      assert.deepEqual([created.cpus, created.memoryMiB, created.diskGiB, created.locationId, created.keyName], [2, 2048, 8, 'pve2', 'ops-key']);
+      assert.deepEqual([created.cpus, created.memoryMiB, created.diskGiB, created.locationId, created.keyName], [2, 2048, 8, 'pve1', 'ops-key']);
       const calls = replay.log.slice(start);
       assert.ok(calls.includes('POST /nodes/pve1/qemu/9000/clone'), 'the clone runs on the template node');
-      assert.ok(calls.includes('PUT /nodes/pve2/qemu/100/resize') && calls.includes('POST /nodes/pve2/qemu/100/status/start'), 'then the VM is resized and started on its target node');
+      assert.ok(calls.includes('PUT /nodes/pve1/qemu/100/resize') && calls.includes('POST /nodes/pve1/qemu/100/status/start'), 'then the VM is resized and started');
       const vm = replay.vms().find((v) => v.vmid === Number(created.nativeId));
       assert.equal(decodeURIComponent(String(vm?.config['sshkeys'])), `${key.keyPair.publicKey}\n`);
       assert.match(String(vm?.config['scsi0']), /^local-lvm:vm-100-disk-0,size=8G$/);
       assert.deepEqual(readNotes(vm?.config['description']).block.tags, { team: 'ops' });
       await assert.rejects(driver.startInstance(created.nativeId), (error: unknown) => error instanceof SkyportError && error.code === 'InvalidState' && /is pending; start needs it stopped/.test(error.message));
       await driver.destroyInstance(created.nativeId);
+      // Another node only works from shared storage; the template's disk is on local-lvm.
+      await assert.rejects(driver.createInstance({ name: 'web-2', imageId: '9000', hardwareProfileId: 'pve-vm', cpus: 1, memoryMiB: 1024, diskGiB: 10, locationId: 'pve2' }), (error: unknown) =>
+        error instanceof SkyportError && /can't clone VM to node 'pve2' \(VM uses local storage\)/.test(error.message),
+      );
+      assert.equal(replay.vms().some((vm) => vm.config['name'] === 'web-2'), false, 'a refused clone leaves nothing');
     } finally {
       await driver.close();
     }

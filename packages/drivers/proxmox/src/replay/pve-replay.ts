@@ -465,6 +465,9 @@ export class PveReplay {
         const newid = Number(r.params['newid']);
         const target = r.params['target'] ?? node;
         if (!this.#nodes.some((n) => n['node'] === target)) throw new PveFault('error.no-config', {}, `target node '${target}' does not exist`);
+        // The API viewer: `target` is "only allowed if the original VM is on shared storage".
+        const local = Object.entries(source.config).filter(([k, v]) => /^(scsi|virtio|sata|ide)\d+$/.test(k) && !String(v).includes('media=cdrom')).map(([, v]) => String(v).split(':')[0]).filter((id) => this.#storage.find((st) => st['storage'] === id)?.['shared'] !== 1);
+        if (target !== node && local.length > 0) throw new PveFault('error.locked', {}, `clone failed: can't clone VM to node '${target}' (VM uses local storage)`);
         const storage = r.params['storage'];
         const config: Config = {};
         for (const [k, v] of Object.entries(source.config)) {
