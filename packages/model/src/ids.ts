@@ -24,6 +24,12 @@ export const ID_PREFIX: Readonly<Record<ResourceKind | 'provider' | 'operation' 
   migrationVm: 'mvm',
 };
 
+/**
+ * The tenant every broker has from its first start (and that a database from before tenancy
+ * was moved into): a fixed id, so every store and process agrees on it.
+ */
+export const DEFAULT_TENANT_ID = 'tnt-00000000000000000';
+
 /** 17 lowercase hex digits from a cryptographic source, after the kind's prefix. */
 export function newId(kind: keyof typeof ID_PREFIX): string {
   const bytes = new Uint8Array(9);

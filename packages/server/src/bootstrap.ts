@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { newId, type Principal } from '@skyport/model';
+import { DEFAULT_TENANT_ID, newId, type Principal } from '@skyport/model';
 import { sha256Hex, type Broker, type Store } from '@skyport/core';
 
 export interface AdminToken {
@@ -14,7 +14,7 @@ export interface AdminToken {
 }
 
 /** Fixed ids, so a database upgraded from before tenancy and a new one agree. */
-export const DEFAULT_TENANT_ID = 'tnt-00000000000000000';
+export { DEFAULT_TENANT_ID };
 export const ADMIN_USER_ID = 'usr-00000000000000000';
 
 /**

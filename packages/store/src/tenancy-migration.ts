@@ -1,11 +1,12 @@
 import { sql, type ColumnDefinitionBuilder, type Kysely, type RawBuilder } from 'kysely';
+import { DEFAULT_TENANT_ID } from '@skyport/model';
 import type { Dialect } from './schema.js';
 
 /**
  * The tenant that providers and API tokens of a pre-tenancy database are moved into. The id is
  * fixed so that the broker can find it after an upgrade without looking it up by name.
  */
-export const DEFAULT_TENANT_ID = 'tnt-00000000000000000';
+export { DEFAULT_TENANT_ID };
 export const DEFAULT_TENANT_NAME = 'default';
 /**
  * The user that owns the API tokens of a pre-tenancy database: a system admin, admin of the
