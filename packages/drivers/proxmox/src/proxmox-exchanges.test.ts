@@ -58,7 +58,8 @@ describe('proxmox driver against the replayed cluster', () => {
   });
 
   it('a wrong password or token is Unauthenticated with the HTTP status', async () => {
-    for (const credentials of [{ username: 'root@pam', password: 'wrong' }, { tokenId: REPLAY_TOKEN.tokenId, tokenSecret: 'not-the-secret' }]) {
+    const attempts: Record<string, string>[] = [{ username: 'root@pam', password: 'wrong' }, { tokenId: REPLAY_TOKEN.tokenId, tokenSecret: 'not-the-secret' }];
+    for (const credentials of attempts) {
       const driver = proxmoxDriver.create(config({ credentials }));
       try {
         await assert.rejects(driver.testConnection(), (error: unknown) => {

@@ -15,7 +15,7 @@ import { proxmoxDriver } from './index.js';
 
 const env = process.env;
 const has = (name: string): boolean => (env[name] ?? '') !== '';
-const credentials = has('PROXMOX_TOKEN_ID')
+const credentials: Record<string, string> = has('PROXMOX_TOKEN_ID')
   ? { tokenId: env['PROXMOX_TOKEN_ID'] ?? '', tokenSecret: env['PROXMOX_TOKEN_SECRET'] ?? '' }
   : { username: env['PROXMOX_USERNAME'] ?? '', password: env['PROXMOX_PASSWORD'] ?? '' };
 const missing = [
