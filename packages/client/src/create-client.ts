@@ -191,6 +191,9 @@ export interface SkyportClient {
     /** Per VM: the target it will get, and blockers and warnings. Changes nothing. */
     preflight(id: string): Promise<MigrationPreflight>;
     run(id: string): Promise<MigrationPlan>;
+    /** Holds VMs not started; moving ones stop after their current step. */
+    pause(id: string): Promise<MigrationPlan>;
+    resume(id: string): Promise<MigrationPlan>;
     cancel(id: string): Promise<MigrationPlan>;
     retry(id: string, selection?: MigrationVmSelection): Promise<MigrationPlan>;
     rollback(id: string, selection?: MigrationVmSelection): Promise<MigrationPlan>;
@@ -419,6 +422,8 @@ export function createClient(options: ClientOptions): SkyportClient {
       delete: (planId) => http.json('DELETE', `/migrations/${id(planId)}`),
       preflight: (planId) => http.json('GET', `/migrations/${id(planId)}/preflight`),
       run: (planId) => http.json('POST', `/migrations/${id(planId)}/run`),
+      pause: (planId) => http.json('POST', `/migrations/${id(planId)}/pause`),
+      resume: (planId) => http.json('POST', `/migrations/${id(planId)}/resume`),
       cancel: (planId) => http.json('POST', `/migrations/${id(planId)}/cancel`),
       retry: (planId, selection) => http.json('POST', `/migrations/${id(planId)}/retry`, selection === undefined ? {} : { body: selection }),
       rollback: (planId, selection) => http.json('POST', `/migrations/${id(planId)}/rollback`, selection === undefined ? {} : { body: selection }),

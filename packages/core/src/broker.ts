@@ -346,7 +346,11 @@ export interface Broker {
     preflight(id: string): Promise<MigrationPreflight>;
     /** Starts the plan's first run (refused while preflight finds blockers). */
     run(id: string): Promise<MigrationPlan>;
-    /** Stops the VMs still moving; each is rolled back (source restarted). Cut-over VMs stay. */
+    /** VMs not started yet are held; moving ones stop after the step in progress. Nothing is undone. */
+    pause(id: string): Promise<MigrationPlan>;
+    /** Paused VMs go on from where they stopped (same attempt, same history). */
+    resume(id: string): Promise<MigrationPlan>;
+    /** Stops the VMs still moving or paused; each is rolled back (source restarted). Cut-over VMs stay. */
     cancel(id: string): Promise<MigrationPlan>;
     /** A new run of the failed and cancelled VMs only; a failed VM that was not rolled back resumes where it stopped. */
     retry(id: string, selection?: MigrationVmSelection): Promise<MigrationPlan>;

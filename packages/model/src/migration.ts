@@ -15,7 +15,8 @@ export type MigrationStepId = (typeof MIGRATION_STEPS)[number];
 /**
  * Where one VM of a plan is:
  * `pending` (no run yet), `waiting` (in a run, for a concurrency slot), `queued` (handed to a
- * worker), `running`, `cut-over` (the target serves; the source is stopped and kept),
+ * worker), `running`, `paused` (stopped between two steps on request; resumes at the next),
+ * `cut-over` (the target serves; the source is stopped and kept),
  * `failed`, `cancelling`/`cancelled`, `rolling-back`/`rolled-back` (target removed, source
  * restarted), `finalizing`/`finalized` (source deleted or kept, per the plan's options).
  */
@@ -24,6 +25,7 @@ export const MIGRATION_VM_STATUSES = [
   'waiting',
   'queued',
   'running',
+  'paused',
   'cut-over',
   'failed',
   'cancelling',
@@ -43,10 +45,10 @@ export function isMigrationVmActive(status: MigrationVmStatus): boolean {
 }
 
 /** A plan's status, derived from its VMs. */
-export const MIGRATION_PLAN_STATUSES = ['draft', 'running', 'completed', 'failed', 'cancelled', 'rolled-back', 'finalized'] as const;
+export const MIGRATION_PLAN_STATUSES = ['draft', 'running', 'paused', 'completed', 'failed', 'cancelled', 'rolled-back', 'finalized'] as const;
 export type MigrationPlanStatus = (typeof MIGRATION_PLAN_STATUSES)[number];
 
-export const MIGRATION_RUN_STATUSES = ['running', 'succeeded', 'failed', 'cancelled'] as const;
+export const MIGRATION_RUN_STATUSES = ['running', 'paused', 'succeeded', 'failed', 'cancelled'] as const;
 export type MigrationRunStatus = (typeof MIGRATION_RUN_STATUSES)[number];
 
 /**

@@ -365,6 +365,60 @@ for (const database of testDatabaseUrls()) {
       await client.migrations.delete(plan.id);
     });
 
+    test('pause holds the VMs at a step boundary; resume goes on from there, each step once', async () => {
+      const sources = await Promise.all(['hold-1', 'hold-2', 'hold-3'].map((name) => launch(name, 'small')));
+      const plan = await client.migrations.create({ name: 'hold', sourceProviderId: 'src', targetProviderId: 'dst', instanceIds: sources.map((s) => s.id), options: { maxParallel: 1 } });
+      await expectError(client.migrations.pause(plan.id), 'InvalidState', /no VM moving; nothing to pause/);
+      await client.migrations.run(plan.id);
+      await client.migrations.pause(plan.id);
+      const paused = await client.migrations.waitFor(plan.id, { timeoutSeconds: 60 });
+      assert.equal(paused.status, 'paused', JSON.stringify(paused.vms.map((v) => [v.sourceName, v.status, v.step])));
+      const held = paused.vms.filter((v) => v.status === 'paused');
+      assert.ok(held.length >= 2, 'the VMs waiting for a slot were held');
+      for (const vm of held) {
+        const history = await client.migrations.steps(plan.id, vm.id);
+        const last = history.filter((h) => h.kind === 'action' && h.event !== 'checkpoint').at(-1);
+        assert.ok(last === undefined || last.event === 'completed', `${vm.sourceName} stopped between steps, not inside one (${JSON.stringify(last)})`);
+      }
+      // Held means held: nothing moves while paused.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const still = await client.migrations.get(plan.id);
+      assert.equal(still.status, 'paused');
+      assert.deepEqual(still.vms.map((v) => [v.id, v.status, v.step]), paused.vms.map((v) => [v.id, v.status, v.step]));
+      await expectError(client.migrations.finalize(plan.id), 'InvalidState', /moving or paused/);
+
+      await client.migrations.resume(plan.id);
+      await expectError(client.migrations.resume(plan.id), 'InvalidState', /no paused VM/);
+      const done = await finish(plan.id, 'completed');
+      assert.equal(done.runs.length, 1, 'the same run went on');
+      for (const vm of done.vms) {
+        assert.equal(vm.status, 'cut-over');
+        const history = await client.migrations.steps(plan.id, vm.id);
+        for (const step of ['stop-source', 'export-disk', 'transfer', 'import', 'create-target', 'cutover']) {
+          assert.equal(history.filter((h) => h.kind === 'action' && h.step === step && h.event === 'completed').length, 1, `${vm.sourceName}: ${step} once`);
+        }
+        assert.equal((await migrated(vm.id)).length, 1);
+      }
+    });
+
+    test('a paused plan can be cancelled: what was done is undone and the sources run again', async () => {
+      const sources = await Promise.all(['halt-1', 'halt-2'].map((name) => launch(name, 'small')));
+      const plan = await client.migrations.create({ name: 'halt', sourceProviderId: 'src', targetProviderId: 'dst', instanceIds: sources.map((s) => s.id), options: { maxParallel: 1 } });
+      await client.migrations.run(plan.id);
+      // Pause once the first VM has really started (its source is being stopped or later).
+      for (let i = 0; i < 100 && (await client.migrations.get(plan.id)).vms.every((v) => v.step === null || v.step === 'preflight'); i++) await new Promise((r) => setTimeout(r, 20));
+      await client.migrations.pause(plan.id);
+      assert.equal((await client.migrations.waitFor(plan.id, { timeoutSeconds: 60 })).status, 'paused');
+      await client.migrations.cancel(plan.id);
+      const cancelled = await finish(plan.id, 'cancelled');
+      assert.ok(cancelled.vms.every((v) => v.status === 'cancelled'), JSON.stringify(cancelled.vms.map((v) => [v.sourceName, v.status])));
+      for (const source of sources) assert.equal((await client.instances.get(source.id)).state, 'running', `${source.name} runs again`);
+      for (const vm of cancelled.vms) {
+        assert.deepEqual(await migrated(vm.id), []);
+        assert.deepEqual(await importedImages(vm.id), []);
+      }
+    });
+
     test('a draft changes in place until its first run: name, mappings, per-VM names, options', async () => {
       const source = await launch('draft-1', 'small');
       const plan = await client.migrations.create({ name: 'draft', sourceProviderId: 'src', targetProviderId: 'dst', instanceIds: [source.id] });

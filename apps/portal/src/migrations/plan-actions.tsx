@@ -1,5 +1,5 @@
 /**
- * What can be done with a plan now: run, cancel, retry the failed, roll back, finalize,
+ * What can be done with a plan now: run, pause, resume, cancel, retry the failed, roll back, finalize,
  * delete. Offered by the plan's state; the broker decides, and its refusal is shown as worded.
  */
 import { useMutation } from '@tanstack/react-query';
@@ -11,7 +11,7 @@ import { ConfirmButton } from '../components/confirm-button.js';
 import { ErrorText } from '../components/error-text.js';
 import { navigate } from '../router/router.js';
 
-type PlanAction = 'run' | 'cancel' | 'retry' | 'rollback' | 'finalize' | 'delete';
+type PlanAction = 'run' | 'pause' | 'resume' | 'cancel' | 'retry' | 'rollback' | 'finalize' | 'delete';
 
 export function PlanActions({ plan }: { readonly plan: MigrationPlan }) {
   const client = useClient();
@@ -32,6 +32,7 @@ export function PlanActions({ plan }: { readonly plan: MigrationPlan }) {
   });
   const count = (status: keyof MigrationPlan['counts']) => plan.counts[status] ?? 0;
   const moving = plan.status === 'running';
+  const paused = plan.status === 'paused';
   const failed = count('failed') + count('cancelled') + count('rolled-back');
   const cutOver = count('cut-over');
   const button = (action: PlanAction, label: string, shown: boolean, primary = false) =>
@@ -45,10 +46,12 @@ export function PlanActions({ plan }: { readonly plan: MigrationPlan }) {
     <div className="instance-actions">
       <div className="button-row" role="group" aria-label="Plan actions">
         {button('run', 'Run', plan.status === 'draft', true)}
-        {button('cancel', 'Cancel', moving)}
-        {button('retry', `Retry failed (${failed})`, !moving && failed > 0)}
-        {button('finalize', 'Finalize', !moving && cutOver > 0 && count('failed') === 0, true)}
-        {!moving && cutOver + count('failed') > 0 ? (
+        {button('pause', 'Pause', moving)}
+        {button('resume', 'Resume', paused, true)}
+        {button('cancel', 'Cancel', moving || paused)}
+        {button('retry', `Retry failed (${failed})`, !moving && !paused && failed > 0)}
+        {button('finalize', 'Finalize', !moving && !paused && cutOver > 0 && count('failed') === 0, true)}
+        {!moving && !paused && cutOver + count('failed') > 0 ? (
           <ConfirmButton question="Roll back the cut-over and failed VMs?" disabled={act.isPending} onConfirm={() => act.mutate('rollback')}>
             Roll back
           </ConfirmButton>

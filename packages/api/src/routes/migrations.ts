@@ -175,6 +175,8 @@ export const migrationRoutes: RoutePlugin = async (app, { broker, shutdown }) =>
     );
 
   action('run', 'runMigrationPlan', 'Run a plan', 'Starts the first run: every VM, within the concurrency limits. 409 when preflight finds blockers (listed in `details.findings`) or the plan ran already.', (id) => broker.migrations.run(id), false);
+  action('pause', 'pauseMigrationPlan', 'Pause a run', 'VMs not started yet are held; moving ones stop after the step in progress (nothing is undone). 409 when no VM is moving.', (id) => broker.migrations.pause(id), false);
+  action('resume', 'resumeMigrationPlan', 'Resume a paused run', 'Paused VMs go on from the step they stopped before, in the same attempt. 409 when no VM is paused.', (id) => broker.migrations.resume(id), false);
   action('cancel', 'cancelMigrationPlan', 'Cancel a run', 'VMs still waiting stop at once; moving ones are rolled back (source restarted). Cut-over VMs stay.', (id) => broker.migrations.cancel(id), false);
   action(
     'retry',

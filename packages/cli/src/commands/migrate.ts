@@ -209,7 +209,7 @@ export function registerMigrate(program: Command, env: CliEnvironment): void {
     ['skyport migrate plan status shop', 'skyport migrate plan status shop --watch'],
   );
 
-  const action = (name: 'run' | 'cancel' | 'retry' | 'rollback' | 'finalize', description: string, sample: string, selection: boolean) => {
+  const action = (name: 'run' | 'pause' | 'resume' | 'cancel' | 'retry' | 'rollback' | 'finalize', description: string, sample: string, selection: boolean) => {
     const command = plan
       .command(name)
       .description(description)
@@ -229,7 +229,9 @@ export function registerMigrate(program: Command, env: CliEnvironment): void {
     );
   };
   action('run', 'start the plan: every VM, within the concurrency limits, with progress bars', 'skyport migrate plan run shop\nskyport migrate plan run shop --no-wait', false);
-  action('cancel', 'stop the VMs still moving; each is rolled back (source restarted); cut-over VMs stay', 'skyport migrate plan cancel shop', false);
+  action('pause', 'hold the VMs not started; moving ones stop after their current step (nothing is undone)', 'skyport migrate plan pause shop', false);
+  action('resume', 'go on with the paused VMs from where they stopped', 'skyport migrate plan resume shop', false);
+  action('cancel', 'stop the VMs still moving or paused; each is rolled back (source restarted); cut-over VMs stay', 'skyport migrate plan cancel shop', false);
   action('retry', 'run the failed and cancelled VMs again (only those)', 'skyport migrate plan retry shop\nskyport migrate plan retry shop --vm mvm-0123456789abcdef0', true);
   action('rollback', 'undo cut-over or failed VMs: target instance and image removed, source restarted', 'skyport migrate plan rollback shop --vm mvm-0123456789abcdef0', true);
   action('finalize', "end the plan: delete or keep each cut-over source, as the plan says", 'skyport migrate plan finalize shop', false);

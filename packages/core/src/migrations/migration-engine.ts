@@ -26,7 +26,7 @@ export interface MigrationEngineOptions {
 export class MigrationEngine {
   readonly services: EngineServices;
   readonly #dispatcher: MigrationDispatcher;
-  readonly #cancels = new Map<string, () => void>();
+  readonly #controls = new Map<string, (request: 'cancel' | 'pause') => void>();
   #timer: NodeJS.Timeout | undefined;
 
   constructor(ctx: BrokerContext, options: MigrationEngineOptions) {
@@ -79,9 +79,12 @@ export class MigrationEngine {
     for (const format of ['qcow2', 'raw', 'vmdk', 'vhd', 'vhdx'] as const) await removeFile(stagingPath(this.services.workDir, vm.targetProviderId, vm.id, format));
   }
 
-  /** Stops a VM's job at once when this process runs it (other processes notice the stored request). */
-  cancelLocal(vmId: string): void {
-    this.#cancels.get(vmId)?.();
+  /**
+   * Tells a VM's job of a cancel or pause at once when this process runs it (jobs in other
+   * processes notice the stored request within a poll).
+   */
+  signalLocal(vmId: string, request: 'cancel' | 'pause'): void {
+    this.#controls.get(vmId)?.(request);
   }
 
   /** The job queue's entry: migration jobs here, every other operation to `fallback`. */
@@ -90,10 +93,10 @@ export class MigrationEngine {
     if (op?.type !== MIGRATION_JOB) return fallback();
     if (op.status !== 'running') return;
     await runVmJob(this.services, op, signal, {
-      register: (vmId, cancel) => {
-        this.#cancels.set(vmId, cancel);
+      register: (vmId, control) => {
+        this.#controls.set(vmId, control);
         return () => {
-          if (this.#cancels.get(vmId) === cancel) this.#cancels.delete(vmId);
+          if (this.#controls.get(vmId) === control) this.#controls.delete(vmId);
         };
       },
       settled: (vm) => {

@@ -231,22 +231,68 @@ export function migrationService(ctx: BrokerContext, engine: MigrationEngine): B
       return touch(record);
     },
 
-    async cancel(id) {
+    async pause(id) {
       const record = await plan(id);
       const vms = await store.migrations.listVms({ planId: id });
       const moving = vms.filter((v) => v.job === 'forward' && ['waiting', 'queued', 'running'].includes(v.status));
-      if (moving.length === 0) throw refused(`migration plan ${id} has no VM moving; nothing to cancel`);
+      if (moving.length === 0) throw refused(`migration plan ${id} has no VM moving; nothing to pause`);
+      for (const vm of moving) {
+        for (let current: MigrationVmRecord | undefined = vm, tries = 0; current !== undefined && tries < 5; tries++) {
+          if (current.status === 'waiting' || current.status === 'queued') {
+            // Not started in this run: held before its first step (a queued job finds it paused and ends).
+            const held = await saveVm(ctx, current.id, { status: 'paused', control: null, progress: { ...current.progress, message: 'paused before it started; resume to go on' } }, { statuses: [current.status], operationId: current.operationId });
+            if (held !== undefined) break;
+          } else if (current.status === 'running') {
+            // The step in progress finishes (a half-done disk copy is not worth keeping); the job stops before the next.
+            if ((await saveVm(ctx, current.id, { control: 'pause' }, { statuses: ['running'] })) !== undefined) {
+              engine.signalLocal(current.id, 'pause');
+              break;
+            }
+          } else {
+            break;
+          }
+          current = await store.migrations.getVm(current.id);
+        }
+      }
+      return touch(record);
+    },
+
+    async resume(id) {
+      const record = await plan(id);
+      const vms = await store.migrations.listVms({ planId: id });
+      const paused = vms.filter((v) => v.status === 'paused');
+      if (paused.length === 0) throw refused(`migration plan ${id} has no paused VM; nothing to resume`);
+      for (const vm of paused) {
+        // The same attempt goes on: its step history says what is done.
+        await saveVm(ctx, vm.id, { status: 'waiting', control: null, progress: { ...vm.progress, message: 'waiting to resume' } }, { statuses: ['paused'] });
+      }
+      engine.kick();
+      return touch(record);
+    },
+
+    async cancel(id) {
+      const record = await plan(id);
+      const vms = await store.migrations.listVms({ planId: id });
+      const moving = vms.filter((v) => v.job === 'forward' && ['waiting', 'queued', 'running', 'paused'].includes(v.status));
+      if (moving.length === 0) throw refused(`migration plan ${id} has no VM moving or paused; nothing to cancel`);
       const at = now();
       for (const vm of moving) {
         // The VM may move on between the read and the write: each write checks its status.
         for (let current: MigrationVmRecord | undefined = vm, tries = 0; current !== undefined && tries < 5; tries++) {
-          if (current.status === 'waiting' || current.status === 'queued') {
+          if (current.status === 'paused' && current.step !== null) {
+            // Paused half-way: its steps are undone by a job, as a cancel of a running VM is.
+            const undoing = await saveVm(ctx, current.id, { status: 'cancelling', job: 'forward', operationId: newId('operation'), control: null }, { statuses: ['paused'] });
+            if (undoing !== undefined) {
+              await engine.enqueue(undoing);
+              break;
+            }
+          } else if (current.status === 'waiting' || current.status === 'queued' || current.status === 'paused') {
             const done = await saveVm(ctx, current.id, { status: 'cancelled', control: null, finishedAt: at, progress: { ...current.progress, message: 'cancelled before it started' } }, { statuses: [current.status], operationId: current.operationId });
             if (done !== undefined) break;
           } else if (current.status === 'running') {
             const flagged = await saveVm(ctx, current.id, { control: 'cancel' }, { statuses: ['running'] });
             if (flagged !== undefined) {
-              engine.cancelLocal(current.id);
+              engine.signalLocal(current.id, 'cancel');
               break;
             }
           } else {
@@ -311,8 +357,8 @@ export function migrationService(ctx: BrokerContext, engine: MigrationEngine): B
       const record = await plan(id);
       if (record.finalizedAt !== null) throw refused(`migration plan ${id} is finalized already`);
       const vms = await store.migrations.listVms({ planId: id });
-      const moving = vms.filter((v) => isMigrationVmActive(v.status));
-      if (moving.length > 0) throw refused(`migration plan ${id} has ${moving.length} VM(s) moving; wait for them (or cancel) before finalizing`, { moving: moving.map((v) => v.id) });
+      const moving = vms.filter((v) => isMigrationVmActive(v.status) || v.status === 'paused');
+      if (moving.length > 0) throw refused(`migration plan ${id} has ${moving.length} VM(s) moving or paused; wait for them (or resume, or cancel) before finalizing`, { moving: moving.map((v) => v.id) });
       const failed = vms.filter((v) => v.status === 'failed');
       if (failed.length > 0) {
         throw refused(`VM ${failed[0]!.sourceName} (${failed[0]!.id}) failed and was not rolled back; retry or roll it back before finalizing`, { failed: failed.map((v) => v.id) });

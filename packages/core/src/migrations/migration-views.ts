@@ -44,6 +44,7 @@ function runStatus(run: MigrationRunRecord, vms: ReadonlyMap<string, MigrationVm
   // A VM taken over by a later run ended this one without success.
   const current = mine.filter((v) => v.runId === run.id);
   if (current.some((v) => v.job === 'forward' && isMigrationVmActive(v.status))) return 'running';
+  if (current.some((v) => v.status === 'paused')) return 'paused';
   if (run.cancelRequestedAt !== null) return 'cancelled';
   return current.length === mine.length && current.every((v) => DONE.includes(v.status) || (v.status === 'rolled-back' && v.error === null)) ? 'succeeded' : 'failed';
 }
@@ -64,6 +65,7 @@ export function runView(run: MigrationRunRecord, vms: ReadonlyMap<string, Migrat
 
 export function planStatus(plan: MigrationPlanRecord, vms: readonly MigrationVmRecord[], runs: readonly MigrationRunRecord[]): MigrationPlanStatus {
   if (vms.some((v) => isMigrationVmActive(v.status))) return 'running';
+  if (vms.some((v) => v.status === 'paused')) return 'paused';
   if (plan.finalizedAt !== null) return 'finalized';
   if (runs.length === 0) return 'draft';
   if (vms.some((v) => v.status === 'failed' || (v.status === 'rolled-back' && v.error !== null))) return 'failed';

@@ -9,7 +9,7 @@ import type { ClaimFence, MigrationVmRecord, OperationRecord } from '../ports/in
 import { specOf } from './plan-spec.js';
 import type { EngineServices } from './step-types.js';
 import { saveVm } from './vm-records.js';
-import { VmWorkflow, type WorkflowHost } from './vm-workflow.js';
+import { PausedBefore, VmWorkflow, type WorkflowHost } from './vm-workflow.js';
 
 export const MIGRATION_JOB = 'migration.vm';
 
@@ -27,12 +27,12 @@ const HELD: readonly MigrationVmStatus[] = ['queued', 'running', 'cancelling', '
 /** Another worker or request took the VM away from this job (it is no longer the VM's operation). */
 class Superseded extends Error {}
 
-/** How often a running job looks for a cancel request made through another broker process. */
+/** How often a running job looks for a cancel or pause request made through another broker process. */
 const CANCEL_POLL_MS = 500;
 
 export interface JobCallbacks {
-  /** Registers the job's cancel switch, so a cancel in this process stops it at once. */
-  register(vmId: string, cancel: () => void): () => void;
+  /** Registers the job's control, so a cancel or pause in this process reaches it at once. */
+  register(vmId: string, control: (request: 'cancel' | 'pause') => void): () => void;
   /** After the job: dispatch more VMs, hurry the providers' pollers. */
   settled(vm: MigrationVmRecord | undefined): void;
 }
@@ -40,6 +40,8 @@ export interface JobCallbacks {
 interface Outcome {
   readonly status: MigrationVmStatus;
   readonly error?: SkyportErrorJson | null;
+  /** Shown as the VM's progress message. */
+  readonly message?: string;
 }
 
 export async function runVmJob(services: EngineServices, op: OperationRecord, shutdown: AbortSignal, callbacks: JobCallbacks): Promise<void> {
@@ -61,10 +63,16 @@ export async function runVmJob(services: EngineServices, op: OperationRecord, sh
 
   let vm = claimed;
   const cancel = new AbortController();
-  const unregister = callbacks.register(vm.id, () => cancel.abort(new SkyportError('InvalidState', 'cancelled by request')));
+  // A pause waits for the step in progress to end; a cancel stops it at once.
+  let pauseRequested = vm.control === 'pause';
+  const unregister = callbacks.register(vm.id, (request) => {
+    if (request === 'pause') pauseRequested = true;
+    else cancel.abort(new SkyportError('InvalidState', 'cancelled by request'));
+  });
   const poll = setInterval(() => {
     void ctx.store.migrations.getVm(vm.id).then((fresh) => {
       if (fresh?.control === 'cancel') cancel.abort(new SkyportError('InvalidState', 'cancelled by request'));
+      if (fresh?.control === 'pause') pauseRequested = true;
     }, () => undefined);
   }, CANCEL_POLL_MS);
   poll.unref();
@@ -93,14 +101,16 @@ export async function runVmJob(services: EngineServices, op: OperationRecord, sh
       },
     };
     const workflow = await VmWorkflow.open(host);
-    const outcome = await drive(workflow, host, shutdown, cancel.signal);
+    const outcome = await drive(workflow, host, shutdown, cancel.signal, () => pauseRequested);
     const done = await saveVm(
       ctx,
       vm.id,
       {
         status: outcome.status,
         ...(outcome.error === undefined ? {} : { error: outcome.error }),
-        ...(outcome.status === 'cut-over' || outcome.status === 'finalized' ? { progress: { ...workflow.progress.current, percent: 100, message: outcome.status === 'cut-over' ? 'cut over' : 'finalized' } } : { progress: { ...workflow.progress.current } }),
+        ...(outcome.status === 'cut-over' || outcome.status === 'finalized'
+          ? { progress: { ...workflow.progress.current, percent: 100, message: outcome.status === 'cut-over' ? 'cut over' : 'finalized' } }
+          : { progress: { ...workflow.progress.current, ...(outcome.message === undefined ? {} : { message: outcome.message }) } }),
         control: null,
         finishedAt: ctx.clock.now().toISOString(),
       },
@@ -138,7 +148,7 @@ export async function runVmJob(services: EngineServices, op: OperationRecord, sh
 }
 
 /** Runs what the VM's status asks for, turning failures and cancels into the matching end state. */
-async function drive(workflow: VmWorkflow, host: WorkflowHost, shutdown: AbortSignal, cancel: AbortSignal): Promise<Outcome> {
+async function drive(workflow: VmWorkflow, host: WorkflowHost, shutdown: AbortSignal, cancel: AbortSignal, pauseRequested: () => boolean): Promise<Outcome> {
   const status = host.vm().status;
   const undo = async (during: MigrationVmStatus, end: MigrationVmStatus, error: SkyportErrorJson | null): Promise<Outcome> => {
     if (host.vm().status !== during) await host.save({ status: during, ...(error === null ? {} : { error }) });
@@ -156,10 +166,11 @@ async function drive(workflow: VmWorkflow, host: WorkflowHost, shutdown: AbortSi
   switch (status) {
     case 'running':
       try {
-        await workflow.forward(AbortSignal.any([shutdown, cancel]));
+        await workflow.forward(AbortSignal.any([shutdown, cancel]), pauseRequested);
         return { status: 'cut-over', error: null };
       } catch (raw) {
         if (raw instanceof Superseded || shutdown.aborted) throw raw;
+        if (raw instanceof PausedBefore && !cancel.aborted) return { status: 'paused', error: null, message: `paused before ${raw.step}; resume to go on` };
         if (cancel.aborted) return undo('cancelling', 'cancelled', null);
         const error = toSkyportError(raw).toJSON();
         if (host.spec.options.rollbackOnFailure) return undo('rolling-back', 'rolled-back', error);
@@ -208,7 +219,8 @@ async function finishRun(services: EngineServices, vm: MigrationVmRecord): Promi
   const run = runs.find((r) => r.id === vm.runId);
   if (run === undefined || run.finishedAt !== null) return;
   const vms = await store.migrations.listVms({ planId: vm.planId });
-  if (vms.some((v) => v.runId === run.id && v.job === 'forward' && isMigrationVmActive(v.status))) return;
+  // A paused VM is not moving, but its run is not over: resuming continues it.
+  if (vms.some((v) => v.runId === run.id && v.job === 'forward' && (isMigrationVmActive(v.status) || v.status === 'paused'))) return;
   await store.migrations.updateRun(run.id, { finishedAt: services.ctx.clock.now().toISOString() });
 }
 

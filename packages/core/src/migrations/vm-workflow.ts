@@ -14,6 +14,14 @@ import { STEPS } from './steps/index.js';
 import { VmProgress } from './vm-progress.js';
 
 /** What the job running the VM gives its workflow. */
+
+/** The VM stopped on request before this step; resuming runs it next. */
+export class PausedBefore extends Error {
+  constructor(readonly step: StepId) {
+    super(`paused before ${step}`);
+  }
+}
+
 export interface WorkflowHost {
   readonly services: EngineServices;
   readonly plan: MigrationPlanRecord;
@@ -73,10 +81,15 @@ export class VmWorkflow {
     return [...this.#states.entries()].filter(([, s]) => s.done).map(([id]) => id);
   }
 
-  /** Runs every forward step not done yet. */
-  async forward(signal: AbortSignal): Promise<void> {
+  /**
+   * Runs every forward step not done yet. `pauseRequested` is asked between steps: a pause
+   * stops the VM at a step boundary (`PausedBefore`), where its history alone says how to go on.
+   */
+  async forward(signal: AbortSignal, pauseRequested: () => boolean = () => false): Promise<void> {
     for (const id of MIGRATION_STEPS) {
-      if (!this.state(id).done) await this.#runStep(id, signal);
+      if (this.state(id).done) continue;
+      if (pauseRequested()) throw new PausedBefore(id);
+      await this.#runStep(id, signal);
     }
     this.progress.stop();
   }

@@ -392,7 +392,7 @@ export interface MigrationVmRecord {
   readonly targetInstanceId: string | null;
   readonly targetImageId: string | null;
   /** A request the worker holding the VM must notice between and during steps. */
-  readonly control: 'cancel' | null;
+  readonly control: 'cancel' | 'pause' | null;
   readonly error: SkyportErrorJson | null;
   readonly createdAt: string;
   readonly updatedAt: string;
