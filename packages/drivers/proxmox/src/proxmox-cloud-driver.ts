@@ -22,7 +22,8 @@ import type {
 } from '@skyport/core';
 import { convertImage, imageInfo } from '@skyport/disk';
 import { dimensionAllows, SkyportError, type ProfileDimension, type TaggableKind, type Tags } from '@skyport/model';
-import { generateKeyPair, KeyPairStore, type StoredKeyPair } from './key-pair-store.js';
+import { generateKeyPair } from '@skyport/ssh-keys';
+import { KeyPairStore, type StoredKeyPair } from './key-pair-store.js';
 import { PveClient } from './pve-client.js';
 import {
   bootDisk,
