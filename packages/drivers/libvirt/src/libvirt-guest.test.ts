@@ -98,7 +98,8 @@ test('skyport-tiny boots under libvirt with its seed, takes a hot-plugged volume
 
   const stopAsked = Date.now();
   await driver.stopInstance(id);
-  assert.equal((await driver.getInstance(id))?.state, 'stopping');
+  // The tiny guest may power off before the next read: either is right; the console says it was graceful.
+  assert.ok(['stopping', 'stopped'].includes((await driver.getInstance(id))?.state ?? ''), 'the stop was accepted');
   await state(driver, id, 'stopped', 60_000);
   assert.ok(Date.now() - stopAsked < 60_000, 'stopped well before the 90 s hard-stop timeout');
   assert.match(await driver.getConsoleOutput!(id), /SKYPORT-SHUTDOWN/, 'the guest shut down in response to the ACPI power button');
