@@ -10,6 +10,7 @@ import { syncResources } from './resource-sync.js';
 import type { Database } from './schema.js';
 import type { StoreContext } from './store-context.js';
 import { inWriteTransaction } from './transactions.js';
+import { isUniqueViolation } from './store-errors.js';
 
 export class SqlResourceStore implements ResourceStore {
   readonly #ctx: StoreContext;
@@ -96,6 +97,8 @@ export class SqlResourceStore implements ResourceStore {
       updated_at: record.updatedAt,
       vanished_at: null,
     };
+    // Another broker's poll may insert the same native resource under another id between the
+    // check below and the insert: that is the same conflict, reported the same way.
     await inWriteTransaction(this.#ctx.db, this.#ctx.dialect, async (trx) => {
       await refuseNativeIdTakenByOther(trx, record);
       await trx
@@ -118,6 +121,12 @@ export class SqlResourceStore implements ResourceStore {
         .execute();
       await deleteTagRows(trx, this.#ctx.dialect, [record.id]);
       await insertTagRows(trx, this.#ctx.dialect, tagRows(record.id, record.tags));
+    }).catch((error: unknown) => {
+      if (!isUniqueViolation(error)) throw error;
+      throw new SkyportError('AlreadyExists', `${record.kind} '${record.nativeId}' of provider '${record.providerId}' was stored under another id meanwhile; read it again`, {
+        cause: error,
+        details: { id: record.id, nativeId: record.nativeId },
+      });
     });
   }
 
