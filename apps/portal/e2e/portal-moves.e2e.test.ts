@@ -70,6 +70,9 @@ describe('portal appliances and migrations in Chromium', () => {
     assert.ok((await stat(ova)).size > 1024);
 
     await page.goto(`${harness.server.url}/images`);
+    // The images page lists every export that can still be downloaded, wherever it was started.
+    const listed = page.locator('li[data-export]').filter({ hasText: download.suggestedFilename() });
+    await listed.getByRole('link', { name: 'Download OVA' }).waitFor({ timeout: LIVE_TIMEOUT });
     await page.getByText('Import an OVA').click();
     const form = page.getByRole('form', { name: 'Import an OVA' });
     const dst = await harness.admin.providers.get('dst');
@@ -83,6 +86,11 @@ describe('portal appliances and migrations in Chromium', () => {
     const [image] = (await harness.admin.images.list({ provider: 'dst', name: 'imported-appliance' })).items;
     assert.equal(image?.state, 'available');
     await page.screenshot({ path: join(SCREENSHOTS, 'images-import.png'), fullPage: true });
+
+    await listed.getByRole('button', { name: 'Delete the file' }).click();
+    // Gone from the broker, and so from the list.
+    await listed.waitFor({ state: 'detached', timeout: LIVE_TIMEOUT });
+    assert.equal((await harness.admin.exports.list()).some((e) => e.fileName === download.suggestedFilename()), false);
   });
 
   test('a migration plan from a tag selector: proposals, preflight, a live run to cut-over, finalize', async () => {

@@ -87,8 +87,12 @@ export function applyEvent(queryClient: QueryClient, later: DebouncedInvalidator
   }
 }
 
+/** Operations whose success makes a downloadable OVA. */
+const EXPORTS = new Set(['image.export', 'instance.export']);
+
 function applyOperation(queryClient: QueryClient, operation: Operation): void {
   queryClient.setQueryData(queryKeys.operation(operation.id), operation);
+  if (EXPORTS.has(operation.type) && operation.status === 'succeeded') void queryClient.invalidateQueries({ queryKey: queryKeys.exports() });
   if (operation.targetId === undefined) return;
   queryClient.setQueryData<Page<Operation>>(queryKeys.operationsOf(operation.targetId), (page) => {
     if (page === undefined) return page;

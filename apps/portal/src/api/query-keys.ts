@@ -31,6 +31,7 @@ export const queryKeys = {
   operation: (id: string) => ['operations', 'detail', id] as const,
   operationsOf: (targetId: string) => ['operations', 'target', targetId] as const,
   audit: (cursor: string | undefined) => ['audit', cursor ?? null] as const,
+  exports: () => ['exports', 'list'] as const,
   migrations: () => ['migrations', 'list'] as const,
   migration: (planId: string) => ['migrations', 'detail', planId] as const,
   preflight: (planId: string) => ['migrations', 'preflight', planId] as const,

@@ -6,39 +6,54 @@
 import { useState } from 'react';
 import { useMutation } from '@tanstack/react-query';
 import type { Operation } from '@skyport/model';
+import { useQueryClient } from '@tanstack/react-query';
+import { queryKeys } from '../api/query-keys.js';
 import { useClient, useSession } from '../session/session-provider.js';
 import { ErrorText } from '../components/error-text.js';
 import { RelativeTime } from '../components/relative-time.js';
 import { formatBytes } from '../components/format-bytes.js';
 
-interface ExportResult {
+/** What an export made, from its operation's result or from the list of exports. */
+export interface ExportFileInfo {
   readonly fileName?: string;
   readonly sizeBytes?: number;
   readonly sha256?: string;
   readonly expiresAt?: string;
 }
 
+/** The export a finished operation made. */
 export function ExportDownload({ operation }: { readonly operation: Operation }) {
+  return <ExportFile exportId={operation.id} file={(operation.result ?? {}) as ExportFileInfo} finishedAt={operation.finishedAt} />;
+}
+
+/** One export: its file, a download and a delete. */
+export function ExportFile({ exportId, file: result, finishedAt }: { readonly exportId: string; readonly file: ExportFileInfo; readonly finishedAt?: string | undefined }) {
   const client = useClient();
+  const queryClient = useQueryClient();
   const { token } = useSession();
   const [deleted, setDeleted] = useState(false);
-  const result = (operation.result ?? {}) as ExportResult;
-  const href = `/api/v1/exports/${encodeURIComponent(operation.id)}`;
+  const href = `/api/v1/exports/${encodeURIComponent(exportId)}`;
   const fetchIt = useMutation({
     mutationFn: async () => {
-      const download = await client.exports.download(operation.id);
+      const download = await client.exports.download(exportId);
       const url = URL.createObjectURL(await new Response(download.body).blob());
       const link = Object.assign(document.createElement('a'), { href: url, download: download.fileName });
       link.click();
       setTimeout(() => URL.revokeObjectURL(url), 60_000);
     },
   });
-  const remove = useMutation({ mutationFn: () => client.exports.delete(operation.id), onSuccess: () => setDeleted(true) });
+  const remove = useMutation({
+    mutationFn: () => client.exports.delete(exportId),
+    onSuccess: () => {
+      setDeleted(true);
+      void queryClient.invalidateQueries({ queryKey: queryKeys.exports() });
+    },
+  });
   if (deleted) return <p className="muted small">The OVA was deleted.</p>;
   return (
     <div className="export-file">
       <p className="small">
-        <strong>{result.fileName ?? `${operation.id}.ova`}</strong> · {formatBytes(result.sizeBytes)}
+        <strong>{result.fileName ?? `${exportId}.ova`}</strong> · {formatBytes(result.sizeBytes)}
         {result.expiresAt === undefined ? null : (
           <>
             {' '}
@@ -62,9 +77,11 @@ export function ExportDownload({ operation }: { readonly operation: Operation })
         </button>
       </div>
       <ErrorText error={fetchIt.error ?? remove.error} />
-      <p className="muted small">
-        Finished <RelativeTime at={operation.finishedAt} />.
-      </p>
+      {finishedAt === undefined ? null : (
+        <p className="muted small">
+          Finished <RelativeTime at={finishedAt} />.
+        </p>
+      )}
     </div>
   );
 }

@@ -17,6 +17,7 @@ import { ConfirmButton } from '../components/confirm-button.js';
 import { ActionLog, useActionLog } from '../components/action-log.js';
 import { Link, withQuery } from '../router/router.js';
 import { ImportOvaPanel } from '../appliances/import-ova-panel.js';
+import { ExportsPanel } from '../appliances/exports-panel.js';
 
 export function ImagesPage() {
   const client = useClient();
@@ -78,6 +79,7 @@ export function ImagesPage() {
         ]}
       />
       <Pager noun="images" {...pager} />
+      <ExportsPanel />
     </section>
   );
 }
