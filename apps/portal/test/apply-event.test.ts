@@ -103,3 +103,14 @@ test('a provider update keeps its capabilities; an unknown provider refetches th
   applyEvent(queryClient, later, { type: 'provider.deleted', providerId: 'prv-1' });
   assert.deepEqual(queryClient.getQueryData<ProviderView[]>(queryKeys.providers()), []);
 });
+
+test('a finished export refreshes the list of exports; a running one or another operation does not', () => {
+  const queryClient = new QueryClient();
+  const later = new Recorder(queryClient);
+  const op = (type: string, status: Operation['status']): BrokerEvent => ({ type: 'operation.updated', operation: { id: 'op-1', type, status, progress: 100, createdAt: '', updatedAt: '' } as Operation });
+  applyEvent(queryClient, later, op('instance.export', 'running'));
+  applyEvent(queryClient, later, op('instance.create', 'succeeded'));
+  assert.deepEqual(later.keys, []);
+  applyEvent(queryClient, later, op('image.export', 'succeeded'));
+  assert.deepEqual(later.keys, [queryKeys.exports()]);
+});

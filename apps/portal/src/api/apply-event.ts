@@ -55,6 +55,7 @@ export function applyEvent(queryClient: QueryClient, later: DebouncedInvalidator
       return;
     case 'operation.updated':
       applyOperation(queryClient, event.operation);
+      if (EXPORTS.has(event.operation.type) && event.operation.status === 'succeeded') later.add(queryKeys.exports());
       return;
     case 'provider.updated':
       queryClient.setQueryData<ProviderView[]>(queryKeys.providers(), (providers) => {
@@ -92,7 +93,6 @@ const EXPORTS = new Set(['image.export', 'instance.export']);
 
 function applyOperation(queryClient: QueryClient, operation: Operation): void {
   queryClient.setQueryData(queryKeys.operation(operation.id), operation);
-  if (EXPORTS.has(operation.type) && operation.status === 'succeeded') void queryClient.invalidateQueries({ queryKey: queryKeys.exports() });
   if (operation.targetId === undefined) return;
   queryClient.setQueryData<Page<Operation>>(queryKeys.operationsOf(operation.targetId), (page) => {
     if (page === undefined) return page;
