@@ -222,6 +222,18 @@ for (const database of testDatabaseUrls()) {
       assert.equal(r.body.details.over, 1);
       const forbidden = await as('acme-admin')('PUT', '/tenants/acme/quotas', {});
       assert.equal(forbidden.status, 403, 'only system administrators change quotas');
+
+      // A burst: creates accepted but not yet at the provider count too, so room for two
+      // lets exactly two of five simultaneous creates through.
+      await ok(as('root')('PUT', '/tenants/acme/quotas', { instances: usage.used.instances + 2 }));
+      const imageId = await imageOf('acme-op', acmeSim());
+      const burst = await Promise.all(
+        ['burst-1', 'burst-2', 'burst-3', 'burst-4', 'burst-5'].map((name) => as('acme-op')('POST', '/instances', { providerId: acmeSim(), name, imageId, hardwareProfileId: 'small' })),
+      );
+      assert.deepEqual(burst.map((b) => b.status).sort(), [202, 202, 403, 403, 403]);
+      for (const refused of burst.filter((b) => b.status === 403)) assert.equal(refused.body.code, 'QuotaExceeded');
+      for (const accepted of burst.filter((b) => b.status === 202)) await settle('acme-op', accepted.body);
+      assert.equal((await ok(as('acme-admin')('GET', `/tenants/${acmeId}/usage`))).used.instances, usage.used.instances + 2);
       await ok(as('root')('PUT', '/tenants/acme/quotas', {}));
     });
 

@@ -18,6 +18,14 @@ export async function idempotent(
   /** Checks that hold only for new work (quotas): a replayed request must not fail them. */
   precheck?: () => Promise<void>,
 ): Promise<Operation> {
+  // A check and the operation it lets through are one step for this process: two creates of
+  // one tenant cannot both pass a quota with room for one (brokers on PostgreSQL each keep
+  // their own lock; docs/operations.md).
+  if (precheck !== undefined) return ctx.locks.run(`quota:${ctx.scope?.tenantId ?? '-'}`, () => start(ctx, action, options, request, create, precheck));
+  return start(ctx, action, options, request, create);
+}
+
+async function start(ctx: BrokerContext, action: string, options: CreateOptions | undefined, request: unknown, create: () => Promise<NewOperation>, precheck?: () => Promise<void>): Promise<Operation> {
   const key = options?.idempotencyKey;
   if (key === undefined) {
     await precheck?.();

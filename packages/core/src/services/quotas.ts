@@ -6,11 +6,34 @@ import type { TenantRecord } from '../ports/index.js';
 /** Instances that still hold capacity. */
 const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped', 'rebooting', 'error', 'unknown'];
 
-/** What a tenant uses now, summed from the inventory of its providers. */
+/**
+ * What a tenant uses now: the inventory of its providers, plus creates accepted but not yet
+ * in the inventory (queued, or waiting for the provider's answer). Without those, a burst of
+ * creates would each see the same usage and all pass.
+ */
 export async function quotaUsage(ctx: BrokerContext, tenant: TenantRecord): Promise<QuotaUsage> {
   const providerIds = (await ctx.store.providers.list(tenant.id)).map((p) => p.id);
   const used = { instances: 0, vcpus: 0, memoryMiB: 0, volumeGiB: 0 };
   if (providerIds.length > 0) {
+    const mine = new Set(providerIds);
+    for (let cursor: string | undefined; ; ) {
+      const page = await ctx.store.operations.list({ types: ['instance.create', 'volume.create'], statuses: ['queued', 'running'], limit: 1000, ...(cursor === undefined ? {} : { cursor }) });
+      for (const op of page.items) {
+        if (op.providerId === null || !mine.has(op.providerId)) continue;
+        // Once the provider answered, the inventory holds it and it is counted there.
+        if (op.targetId !== null && (await ctx.store.resources.get(op.targetId)) !== undefined) continue;
+        const request = (op.input['request'] ?? {}) as Record<string, unknown>;
+        if (op.type === 'instance.create') {
+          used.instances++;
+          used.vcpus += Number(request['cpus'] ?? 0);
+          used.memoryMiB += Number(request['memoryMiB'] ?? 0);
+        } else {
+          used.volumeGiB += Number(request['sizeGiB'] ?? 0);
+        }
+      }
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
     for (let cursor: string | undefined; ; ) {
       const page = await ctx.store.resources.list({ kind: 'instance', providerIds, states: LIVE_STATES, limit: 1000, ...(cursor === undefined ? {} : { cursor }) });
       for (const r of page.items) {
