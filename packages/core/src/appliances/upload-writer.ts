@@ -50,12 +50,16 @@ export async function writeUpload(dir: string, body: AsyncIterable<Uint8Array>, 
       callback(null, chunk);
     },
   });
+  const out = createWriteStream(partial, { flags: 'wx' });
   try {
-    await pipeline(body instanceof Readable ? body : Readable.from(body, { objectMode: false }), check, createWriteStream(partial, { flags: 'wx' }));
+    await pipeline(body instanceof Readable ? body : Readable.from(body, { objectMode: false }), check, out);
     if (head.length < TAR_BLOCK) throw size === 0 ? new SkyportError('InvalidArgument', 'the body is empty; send the .ova file as the request body', { details: { reason: 'empty', field: 'body' } }) : notTar();
     await rename(partial, path);
     return { path, sizeBytes: size };
   } catch (error) {
+    // The file is opened asynchronously: a body refused at its first bytes can fail the
+    // pipeline before the open is done, and the file would appear after it was removed.
+    if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
     await rm(partial, { force: true });
     if (error instanceof SkyportError) throw error;
     // The client went away or the disk filled: say which, without internals.
