@@ -111,6 +111,25 @@ describe('scale-out: three brokers on one PostgreSQL', { timeout: 240_000 }, () 
     connect(holder.name, (await cluster.start(holder.name)).url, cluster.adminToken('b1'));
   });
 
+  test('a quota holds across brokers: twelve creates at once through three brokers let exactly the room through', async () => {
+    const usage = await client('b1').tenants.usage('default');
+    await client('b1').tenants.setQuotas('default', { instances: usage.used.instances + 2 });
+    try {
+      const names = ['b1', 'b2', 'b3'];
+      const tries = await Promise.allSettled(
+        Array.from({ length: 12 }, (_, i) => client(names[i % 3]!).instances.create({ providerId: 'shared', name: `q-${i}`, imageId, hardwareProfileId: 'small' })),
+      );
+      const accepted = tries.filter((t): t is PromiseFulfilledResult<Operation> => t.status === 'fulfilled');
+      const refused = tries.filter((t): t is PromiseRejectedResult => t.status === 'rejected');
+      assert.equal(accepted.length, 2, JSON.stringify(refused.map((r) => (r.reason as Error).message)));
+      for (const r of refused) assert.equal((r.reason as { code?: string }).code, 'QuotaExceeded', (r.reason as Error).message);
+      for (const op of accepted) assert.equal((await client('b1').operations.waitFor(op.value.id, { timeoutSeconds: 60 })).status, 'succeeded');
+      assert.equal((await client('b2').tenants.usage('default')).used.instances, usage.used.instances + 2);
+    } finally {
+      await client('b1').tenants.setQuotas('default', {});
+    }
+  });
+
   test('kill -9 of a broker during 20 concurrent operations and a migration: every one finishes, exactly once', async () => {
     const names = ['b1', 'b2', 'b3'];
     // A second cloud, also shared by every broker, and four running instances to move there.

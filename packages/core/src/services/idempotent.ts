@@ -3,6 +3,7 @@ import type { CreateOptions } from '../broker.js';
 import type { BrokerContext } from '../context.js';
 import { operationView, type NewOperation } from '../operations/operation-log.js';
 import { canonicalJson, sha256Hex } from '../util/hash.js';
+import { underQuotaLock } from './quotas.js';
 
 /**
  * Creates an operation once per idempotency key; the same key with another request is refused.
@@ -18,10 +19,9 @@ export async function idempotent(
   /** Checks that hold only for new work (quotas): a replayed request must not fail them. */
   precheck?: () => Promise<void>,
 ): Promise<Operation> {
-  // A check and the operation it lets through are one step for this process: two creates of
-  // one tenant cannot both pass a quota with room for one (brokers on PostgreSQL each keep
-  // their own lock; docs/operations.md).
-  if (precheck !== undefined) return ctx.locks.run(`quota:${ctx.scope?.tenantId ?? '-'}`, () => start(ctx, action, options, request, create, precheck));
+  // A check and the operation it lets through are one step for the tenant, on every broker:
+  // two creates cannot both pass a quota with room for one.
+  if (precheck !== undefined) return underQuotaLock(ctx, () => start(ctx, action, options, request, create, precheck));
   return start(ctx, action, options, request, create);
 }
 

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SkyportError } from '@skyport/model';
 import type { QuotaUsage } from '../broker.js';
 import type { BrokerContext } from '../context.js';
@@ -52,6 +54,39 @@ export async function quotaUsage(ctx: BrokerContext, tenant: TenantRecord): Prom
     }
   }
   return { tenantId: tenant.id, quotas: tenant.quotas, used };
+}
+
+/** How long a quota check may hold its tenant's lease; a broker that dies holding it frees it then. */
+const QUOTA_LEASE_MS = 10_000;
+/** How long a create waits for another create of its tenant to be checked and queued. */
+const QUOTA_WAIT_MS = 15_000;
+
+/**
+ * Runs a quota check and the work it admits (queueing the operation) as one step for the
+ * tenant, across every broker on the store: in this process through a mutex, across
+ * processes through a short lease in the store. Tenants without quotas skip both.
+ */
+export async function underQuotaLock<T>(ctx: BrokerContext, work: () => Promise<T>): Promise<T> {
+  const tenantId = ctx.scope?.tenantId;
+  if (tenantId === undefined) return work();
+  const tenant = await ctx.store.tenants.get(tenantId);
+  if (tenant === undefined || Object.values(tenant.quotas).every((limit) => limit === undefined)) return work();
+  const name = `quota:${tenantId}`;
+  return ctx.locks.run(name, async () => {
+    const holder = randomUUID();
+    const deadline = Date.now() + QUOTA_WAIT_MS;
+    while (!(await ctx.store.leases.acquire(name, holder, QUOTA_LEASE_MS))) {
+      if (Date.now() > deadline) {
+        throw new SkyportError('Throttled', `another create of tenant ${tenant.name} is still being checked against its quotas; retry in a moment`, { retryable: true, retryAfterMs: 1000 });
+      }
+      await sleep(20);
+    }
+    try {
+      return await work();
+    } finally {
+      await ctx.store.leases.release(name, holder).catch(() => undefined);
+    }
+  });
 }
 
 export interface QuotaRequest {
