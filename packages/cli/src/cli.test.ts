@@ -139,6 +139,13 @@ test('lists page with --limit, hint at the cursor, and follow it with --all', as
   const all = ok(await cli(['images', 'list', '--provider', 'fast', '--limit', '1', '--all', '--json']));
   assert.equal((JSON.parse(all.stdout) as unknown[]).length, 4);
   assert.doesNotMatch(all.stderr, /more results/);
+
+  // Sorted by the broker, across pages: --all with pages of one still comes out in order.
+  const sorted = JSON.parse(ok(await cli(['images', 'list', '--provider', 'fast', '--sort', '-name', '--limit', '1', '--all', '--json'])).stdout) as { name: string }[];
+  assert.deepEqual(sorted.map((i) => i.name), sorted.map((i) => i.name).sort().reverse());
+  const badSort = await cli(['images', 'list', '--sort', 'size']);
+  assert.equal(badSort.code, 1);
+  assert.match(badSort.stderr, /sort "size" is not a sort of this list; allowed: id, -id, name, -name, provider, -provider/);
 });
 
 test('--no-wait prints the operation id at once; operations wait follows it', async () => {

@@ -1,5 +1,5 @@
 /**
- * The options every inventory list shares (`--provider`, `--name`, `--tag`, `--limit`,
+ * The options every inventory list shares (`--provider`, `--name`, `--tag`, `--sort`, `--limit`,
  * `--cursor`, `--all`) and the paging they imply: one page by default with a hint when more
  * exist, every page with `--all`.
  */
@@ -18,6 +18,7 @@ export interface InventoryFlags extends PageFlags {
   readonly provider?: string[];
   readonly name?: string;
   readonly tag?: Record<string, string | null>;
+  readonly sort?: string;
 }
 
 export function addPageOptions(command: Command): Command {
@@ -31,7 +32,8 @@ export function addInventoryOptions(command: Command): Command {
   command
     .option('--provider <provider>', 'only this provider, by name or id (repeat, or give a comma list)', collectList)
     .option('--name <name>', 'exact name, or a prefix ending in * (quote it: "web-*")')
-    .option('--tag <k=v>', 'only with this tag (k=v, or k for "has the tag"); repeat for several', tagFilter);
+    .option('--tag <k=v>', 'only with this tag (k=v, or k for "has the tag"); repeat for several', tagFilter)
+    .option('--sort <field>', 'order by name, provider, id (or state, for instances); a leading - sorts descending: --sort -name');
   return addPageOptions(command);
 }
 
@@ -41,6 +43,7 @@ export function inventoryQuery(flags: InventoryFlags) {
     ...(flags.provider === undefined ? {} : { provider: flags.provider }),
     ...(flags.name === undefined ? {} : { name: flags.name }),
     ...(flags.tag === undefined ? {} : { tags: flags.tag }),
+    ...(flags.sort === undefined ? {} : { sort: flags.sort }),
   };
 }
 
