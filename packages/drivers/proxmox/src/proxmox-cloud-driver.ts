@@ -366,6 +366,13 @@ export class ProxmoxCloudDriver implements CloudDriver {
   }
 
   async destroyInstance(nativeId: string): Promise<void> {
+    // A start (or stop) this driver began may still be running: Proxmox refuses to destroy a VM
+    // that is running, so its state is read only once that task is over.
+    const pending = this.#tasks.get(nativeId);
+    if (pending !== undefined) {
+      await this.#client.waitTask(pending.node, pending.upid, `${pending.kind} of VM ${nativeId}`).catch(() => undefined);
+      this.#tasks.delete(nativeId);
+    }
     const { vm, status } = await this.#instance(nativeId);
     if (status.status === 'running') {
       const stop = await this.#client.post<string>(`${vmPath(vm.node, vm.vmid)}/status/stop`);

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type {
   CloudDriver,
   CreatedKeyPair,
@@ -45,6 +46,9 @@ import {
 } from './xapi-records.js';
 import { MAX_TAGS, MAX_VOLUME_GIB, XEN_CAPABILITIES, XEN_PROFILE } from './xen-capabilities.js';
 import type { XenSettings } from './xen-settings.js';
+
+/** How long a destroy waits for the create's start task to finish. */
+const START_WAIT_MS = 60_000;
 
 const EPOCH = '1970-01-01T00:00:00.000Z';
 
@@ -399,7 +403,15 @@ export class XenCloudDriver implements CloudDriver {
 
   async destroyInstance(nativeId: string): Promise<void> {
     const { ref } = await this.#vm(nativeId);
-    this.#starting.delete(nativeId);
+    // The start a create began may still be running: a VM that turns Running after the power
+    // state was read refuses VM.destroy, so that task is waited for first.
+    const start = this.#starting.get(nativeId);
+    if (start !== undefined) {
+      const deadline = Date.now() + START_WAIT_MS;
+      while (Date.now() < deadline && (await this.#client.call<TaskRecord>('task.get_record', start).catch(() => undefined))?.status === 'pending') await sleep(50);
+      this.#starting.delete(nativeId);
+      await this.#client.call('task.destroy', start).catch(() => undefined);
+    }
     await this.#destroyVm(ref);
   }
 
